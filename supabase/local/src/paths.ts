@@ -1,0 +1,11 @@
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+/** Repository root: this file lives at supabase/local/src/paths.ts. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export const SUPABASE_DIR = path.join(REPO_ROOT, "supabase");
+export const MIGRATIONS_DIR = path.join(SUPABASE_DIR, "migrations");
+export const FUNCTIONS_DIR = path.join(SUPABASE_DIR, "functions");
+export const CONFIG_TOML = path.join(SUPABASE_DIR, "config.toml");
+/** Everything the stack writes lives here (git-ignored). */
+export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, ".local");
