@@ -68,7 +68,7 @@ async function runNodeSuites(files: string[], env: NodeJS.ProcessEnv): Promise<S
 async function runDenoSuites(files: string[], env: NodeJS.ProcessEnv): Promise<SuiteResult> {
   if (files.length === 0) return { name: "deno", passed: 0, failed: 0 };
   const deno = path.join(REPO_ROOT, "node_modules", ".bin", "deno");
-  const { code, output } = await run(deno, ["test", "--allow-all", "--config", "deno.json", ...files], env);
+  const { code, output } = await run(deno, ["test", "--allow-all", "--config", "deno.json", ...files], { ...env, NO_COLOR: "1" });
   const match = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output);
   const passed = Number(match?.[1] ?? 0);
   let failed = Number(match?.[2] ?? 0);
@@ -85,7 +85,8 @@ async function testPorts(): Promise<StackPorts> {
 async function main(): Promise<void> {
   const nodeFiles = NODE_TEST_ROOTS.flatMap((root) => findFiles(root, (f) => f.endsWith(".test.ts") && !f.endsWith(".deno.test.ts")));
   const denoFiles = DENO_TEST_ROOTS.flatMap((root) => findFiles(root, (f) => f.endsWith(".deno.test.ts") || (root === "supabase/functions" && f.endsWith(".test.ts"))));
-  const dataDir = path.join(REPO_ROOT, ".local", "test-stack");
+  // One folder per run, so two `npm test` runs (or a test run beside `npm start`) never collide.
+  const dataDir = path.join(REPO_ROOT, ".local", `test-stack-${process.pid}`);
   fs.rmSync(dataDir, { recursive: true, force: true });
 
   let stack: Stack;
@@ -105,6 +106,7 @@ async function main(): Promise<void> {
     results.push(await runDenoSuites(denoFiles, env));
   } finally {
     await stack.stop();
+    if (!process.env.KEEP_TEST_STACK) fs.rmSync(dataDir, { recursive: true, force: true });
   }
   for (const r of results) process.stdout.write(`${r.name}: ${r.passed} passed, ${r.failed} failed\n`);
   const passed = results.reduce((sum, r) => sum + r.passed, 0);
