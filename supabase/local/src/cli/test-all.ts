@@ -16,7 +16,7 @@ import { freePort } from "../net.ts";
 import { REPO_ROOT } from "../paths.ts";
 import { startStack, type Stack } from "../stack.ts";
 
-const NODE_TEST_ROOTS = ["shared/test", "supabase/local/test", "workflows/test"];
+const NODE_TEST_ROOTS = ["shared/test", "supabase/local/test", "supabase/tests", "workflows/test"];
 const DENO_TEST_ROOTS = ["shared/test", "supabase/functions"];
 
 const filters = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
