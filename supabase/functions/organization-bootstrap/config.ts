@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
+
+/**
+ * The function's settings, read once from the environment Supabase injects
+ * (SUPABASE_*) plus its secrets (`supabase secrets set …`). A bad value stops the
+ * function at boot with one message naming every problem and its fix.
+ */
+const configSchema = z.object({
+  SUPABASE_URL: z.url({ message: "must be the project URL, e.g. https://<ref>.supabase.co (Supabase injects it)" }),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(20, "is required (Supabase injects it)"),
+  /** The project's JWKS as JSON; when absent it is fetched from SUPABASE_URL/auth/v1/.well-known/jwks.json. */
+  SUPABASE_JWKS: z.string().optional(),
+  TEMPORAL_PROXY_URL: z.url({ message: "must be the gRPC-web proxy's URL: supabase secrets set TEMPORAL_PROXY_URL=https://…" }),
+  TEMPORAL_PROXY_TOKEN: z.string().min(32, "must be the proxy's bearer token (32+ characters): supabase secrets set TEMPORAL_PROXY_TOKEN=…"),
+  TEMPORAL_NAMESPACE: z.string().min(1).default("default"),
+  /** Link to the workflow in the Web UI in responses and logs, when set. */
+  TEMPORAL_UI_URL: z.url().optional(),
+  /** How long a request may wait for StartWorkflowExecution before answering 202 queued. */
+  BOOTSTRAP_START_BUDGET_MS: z.coerce.number().int().min(100).max(10_000).default(2000),
+  /** The value of the `app_role` claim that may bootstrap organizations. */
+  BOOTSTRAP_ADMIN_ROLE: z.string().min(1).default(PLATFORM_ADMIN_ROLE),
+  /** Per caller: burst size and sustained requests per minute before 429. */
+  BOOTSTRAP_RATE_BURST: z.coerce.number().int().min(1).max(10_000).default(30),
+  BOOTSTRAP_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+});
+
+export type BootstrapConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): BootstrapConfig {
+  const result = configSchema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
+  throw new ConfigError(`organization-bootstrap is misconfigured: ${problems.join("; ")}`);
+}

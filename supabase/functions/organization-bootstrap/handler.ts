@@ -1,0 +1,177 @@
+import type { JWTVerifyGetKey } from "jose";
+import { bootstrapRequestSchema, toFieldIssues, type BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
+import { bootstrapStartMetadata, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
+import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
+import { authorizeAdmin, type Caller } from "./auth.ts";
+import type { BootstrapConfig } from "./config.ts";
+import type { BootstrapEventStore } from "./event-store.ts";
+import { CORS_HEADERS, UserError, errorResponse, json, readLimitedText } from "./http.ts";
+import { IDEMPOTENCY_KEY_PATTERN, sha256Hex, uuidV5 } from "./identity.ts";
+import type { Log } from "./log.ts";
+import { RateLimiter } from "./rate-limit.ts";
+import { readBootstrapStatus, type StatusReader } from "./status.ts";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface BootstrapDeps {
+  readonly config: BootstrapConfig;
+  readonly jwks: JWTVerifyGetKey;
+  readonly store: BootstrapEventStore;
+  readonly temporal: TemporalClient;
+  readonly statusReader: StatusReader;
+  readonly log: Log;
+}
+
+/** The response of a bootstrap request: 200 `started`, or 202 `queued` when the workflow will be started by the reconciler. */
+export interface BootstrapResponse {
+  readonly organizationId: string;
+  readonly workflowId: string;
+  readonly eventId: string;
+  readonly status: "started" | "queued";
+  readonly workflowUrl?: string;
+}
+
+function workflowUrl(config: BootstrapConfig, workflowId: string): string | undefined {
+  return config.TEMPORAL_UI_URL
+    ? `${config.TEMPORAL_UI_URL.replace(/\/$/, "")}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`
+    : undefined;
+}
+
+async function parseBody(request: Request): Promise<BootstrapRequest> {
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+    throw new UserError(415, "unsupported_media_type", "send the form as Content-Type: application/json");
+  }
+  const text = await readLimitedText(request, MAX_BODY_BYTES);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new UserError(400, "invalid_json", "the body is not valid JSON");
+  }
+  const parsed = bootstrapRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new UserError(422, "validation_failed", "the form has invalid fields", { issues: toFieldIssues(parsed.error) });
+  }
+  return parsed.data;
+}
+
+/**
+ * `organization-bootstrap`: a plain `(Request) => Promise<Response>`, testable without a server.
+ *   POST  record organization.bootstrap.initiated, then start org-bootstrap-{id} within the budget
+ *   GET   ?organizationId=… the bootstrap's status for the frontend to poll
+ */
+export function createBootstrapHandler(deps: BootstrapDeps): (request: Request) => Promise<Response> {
+  const { config, log } = deps;
+  const limiter = new RateLimiter(config.BOOTSTRAP_RATE_BURST, config.BOOTSTRAP_RATE_PER_MINUTE);
+
+  async function startWorkflow(input: BootstrapWorkflowInput, requestId: string): Promise<"started" | "queued"> {
+    const meta = bootstrapStartMetadata(input, "edge");
+    try {
+      const result = await deps.temporal.startWorkflow({
+        workflowId: meta.workflowId,
+        workflowType: BOOTSTRAP_WORKFLOW_TYPE,
+        taskQueue: BOOTSTRAP_TASK_QUEUE,
+        args: [input],
+        requestId: input.eventId,
+        memo: meta.memo,
+        searchAttributes: meta.searchAttributes,
+        staticSummary: meta.staticSummary,
+        signal: AbortSignal.timeout(config.BOOTSTRAP_START_BUDGET_MS),
+      });
+      if (result.status === "started") {
+        // The path that started the run records it; one idempotency key for every path, so it is written once.
+        await deps.store.emitWorkflowStarted(
+          input.organizationId,
+          { workflowId: meta.workflowId, runId: result.runId, startedBy: "edge" },
+          { idempotency_key: `${meta.workflowId}:workflow_started`, correlation_id: requestId, causation_id: input.eventId, source: "edge" },
+        ).catch((error: unknown) => {
+          // The workflow runs; only the record of who started it is missing. The reconciler writes it.
+          log.warn("workflow_started event not written", { requestId, workflowId: meta.workflowId, error: String(error) });
+        });
+      }
+      return "started";
+    } catch (error) {
+      // The event is durable: the reconciler (Realtime, then the sweep) will start the workflow.
+      log.warn("workflow start deferred to the reconciler", { requestId, eventId: input.eventId, workflowId: meta.workflowId, error: String(error) });
+      return "queued";
+    }
+  }
+
+  async function post(request: Request, caller: Caller, requestId: string): Promise<Response> {
+    const rate = limiter.take(caller.userId);
+    if (!rate.ok) {
+      throw new UserError(429, "rate_limited", "too many bootstrap requests: retry later", { retryAfterSeconds: rate.retryAfterSeconds });
+    }
+    const idempotencyKey = request.headers.get("idempotency-key");
+    if (idempotencyKey !== null && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+      throw new UserError(400, "invalid_idempotency_key", "Idempotency-Key must be 1–200 visible ASCII characters");
+    }
+    const form = await parseBody(request);
+    const requestHash = await sha256Hex(JSON.stringify(form));
+    const organizationId = idempotencyKey ? await uuidV5(`${caller.userId}:${idempotencyKey}`) : crypto.randomUUID();
+    const workflowId = bootstrapWorkflowId(organizationId);
+
+    let eventId: string | undefined;
+    if (idempotencyKey) {
+      const previous = await deps.store.findInitiated(organizationId);
+      if (previous && previous.requestHash !== requestHash) {
+        throw new UserError(422, "idempotency_key_reused", "this Idempotency-Key was used with a different form: use a new key");
+      }
+      eventId = previous?.eventId;
+    }
+    if (!eventId) {
+      const emitted = await deps.store.emitInitiated(organizationId, form, {
+        ...(idempotencyKey ? { idempotency_key: `bootstrap:${idempotencyKey}` } : {}),
+        correlation_id: requestId,
+        actor_user_id: caller.userId,
+        source: "edge",
+        request_hash: requestHash,
+      });
+      if (!emitted.ok) {
+        const existing = await deps.store.findOrganizationIdBySubdomain(form.subdomain);
+        throw new UserError(409, "subdomain_taken", `the subdomain "${form.subdomain}" is taken`, existing ? { organizationId: existing } : {});
+      }
+      eventId = emitted.eventId;
+    }
+    log.info("bootstrap recorded", { requestId, eventId, organizationId, workflowId });
+
+    const status = await startWorkflow({ eventId, organizationId, payload: form }, requestId);
+    const url = workflowUrl(config, workflowId);
+    const response: BootstrapResponse = { organizationId, workflowId, eventId, status, ...(url ? { workflowUrl: url } : {}) };
+    log.info(`bootstrap ${status}`, { requestId, eventId, organizationId, workflowId });
+    return json(status === "started" ? 200 : 202, response, { "x-request-id": requestId });
+  }
+
+  async function get(url: URL, requestId: string): Promise<Response> {
+    const organizationId = url.searchParams.get("organizationId") ?? "";
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(organizationId)) {
+      throw new UserError(400, "invalid_query", "pass ?organizationId=<uuid>");
+    }
+    const status = await readBootstrapStatus(deps.statusReader, deps.temporal, organizationId, config.BOOTSTRAP_START_BUDGET_MS);
+    if (!status) throw new UserError(404, "not_found", "no bootstrap for this organization");
+    const link = workflowUrl(config, status.workflowId);
+    return json(200, { ...status, ...(link ? { workflowUrl: link } : {}) }, { "x-request-id": requestId });
+  }
+
+  return async (request) => {
+    const requestId = request.headers.get("x-request-id")?.slice(0, 100) ?? crypto.randomUUID();
+    try {
+      if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
+      if (request.method !== "POST" && request.method !== "GET") {
+        throw new UserError(405, "method_not_allowed", "use POST to bootstrap or GET ?organizationId=… for its status");
+      }
+      const caller = await authorizeAdmin(request, deps.jwks, config.BOOTSTRAP_ADMIN_ROLE);
+      return request.method === "POST" ? await post(request, caller, requestId) : await get(new URL(request.url), requestId);
+    } catch (error) {
+      if (error instanceof UserError) {
+        const response = errorResponse(error, requestId);
+        if (error.status === 405) response.headers.set("allow", "GET, POST, OPTIONS");
+        return response;
+      }
+      log.error("bootstrap request failed", { requestId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      return json(500, { error: { code: "internal_error", message: "something went wrong on our side; it has been logged", requestId } }, { "x-request-id": requestId });
+    }
+  };
+}

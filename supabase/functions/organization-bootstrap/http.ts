@@ -1,0 +1,90 @@
+import type { FieldIssue } from "@org-bootstrap/shared/bootstrap-request.ts";
+
+/** CORS for the browser frontend: the headers supabase-js sends, plus Idempotency-Key. */
+export const CORS_HEADERS: Readonly<Record<string, string>> = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-allow-headers":
+    "authorization, x-client-info, apikey, content-type, idempotency-key, x-retry-count, traceparent, tracestate, baggage",
+  "access-control-expose-headers": "x-request-id, retry-after",
+  "access-control-max-age": "600",
+};
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { ...CORS_HEADERS, "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+/** The error codes callers can act on; anything else is a generic 500. */
+export type ErrorCode =
+  | "invalid_json"
+  | "invalid_idempotency_key"
+  | "invalid_query"
+  | "validation_failed"
+  | "unauthorized"
+  | "forbidden"
+  | "not_found"
+  | "method_not_allowed"
+  | "subdomain_taken"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "idempotency_key_reused"
+  | "rate_limited"
+  | "misconfigured"
+  | "internal_error";
+
+/** A user error: the caller can act on it. Carries its HTTP status. */
+export class UserError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { issues?: FieldIssue[]; organizationId?: string; retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+  }
+}
+
+export function errorResponse(error: UserError, requestId: string): Response {
+  const { retryAfterSeconds, ...extra } = error.extra;
+  return json(
+    error.status,
+    { error: { code: error.code, message: error.message, ...extra } },
+    { "x-request-id": requestId, ...(retryAfterSeconds ? { "retry-after": String(retryAfterSeconds) } : {}) },
+  );
+}
+
+/** Reads at most `limit` bytes of the body; a larger one is refused without reading the rest. */
+export async function readLimitedText(request: Request, limit: number): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new UserError(413, "payload_too_large", `the body must be at most ${limit} bytes`);
+  }
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new UserError(413, "payload_too_large", `the body must be at most ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new UserError(400, "invalid_json", "the body is not valid UTF-8");
+  }
+}
