@@ -35,6 +35,10 @@ export interface StackOptions {
   readonly externalTemporalAddress?: string;
   /** Trade durability for speed (fsync off): for throwaway test stacks only. */
   readonly ephemeral?: boolean;
+  /** Run the gRPC-web proxy (default true). */
+  readonly proxy?: boolean;
+  /** Run the Temporal worker with its reconciler (default true; test stacks start their own). */
+  readonly worker?: boolean;
 }
 
 export function defaultStackOptions(env: NodeJS.ProcessEnv = process.env): StackOptions {

@@ -9,6 +9,9 @@ import { startGateway, type Gateway } from "./gateway/server.ts";
 import { startTemporalDevServer, type RunningTemporal } from "./temporal/dev-server.ts";
 import { MIGRATIONS_DIR } from "./paths.ts";
 import { writeStackState } from "./state.ts";
+import type { ServiceProcess } from "./child-process.ts";
+import { startNodeService } from "./services/node-service.ts";
+import { loadProxyToken } from "./services/proxy-token.ts";
 
 /** What `npm run status` prints: the same names `supabase status -o env` and the worker use. */
 export interface StackEnv {
@@ -22,6 +25,7 @@ export interface StackEnv {
   TEMPORAL_NAMESPACE: string;
   TEMPORAL_UI_URL: string;
   TEMPORAL_PROXY_URL: string;
+  TEMPORAL_PROXY_TOKEN: string;
 }
 
 export interface Stack {
@@ -30,6 +34,8 @@ export interface Stack {
   readonly gateway: Gateway;
   readonly postgres?: RunningPostgres;
   readonly temporal?: RunningTemporal;
+  readonly proxy?: ServiceProcess;
+  readonly worker?: ServiceProcess;
   readonly appliedMigrations: readonly string[];
   stop(): Promise<void>;
 }
@@ -38,6 +44,19 @@ function authenticatorUrl(adminUrl: string): string {
   const url = new URL(adminUrl);
   url.username = "authenticator";
   return url.toString();
+}
+
+/** The worker's environment on the local stack: exactly what its deployment's ConfigMap and Secret carry. */
+export function workerEnv(env: StackEnv, dataDir: string): Record<string, string> {
+  return {
+    SUPABASE_URL: env.SUPABASE_URL,
+    SUPABASE_SERVICE_ROLE_KEY: env.SUPABASE_SERVICE_ROLE_KEY,
+    TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
+    TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE,
+    WORKFLOW_MODE: "local",
+    LOCAL_OUTBOX_DIR: path.join(dataDir, "outbox"),
+    NODE_ENV: "development",
+  };
 }
 
 /**
@@ -113,7 +132,28 @@ export async function startStack(options: StackOptions, progress: Progress): Pro
       TEMPORAL_NAMESPACE,
       TEMPORAL_UI_URL: temporalUiUrl,
       TEMPORAL_PROXY_URL: `http://${HOST}:${options.ports.proxy}`,
+      TEMPORAL_PROXY_TOKEN: loadProxyToken(options.dataDir),
     };
+
+    let proxy: ServiceProcess | undefined;
+    if (options.proxy !== false) {
+      progress.step(`starting the Temporal gRPC-web proxy on ${env.TEMPORAL_PROXY_URL}`);
+      proxy = await startNodeService({
+        name: "temporal-proxy",
+        entry: "workflows/src/proxy/main.ts",
+        dataDir: options.dataDir,
+        env: {
+          TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
+          TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE,
+          TEMPORAL_PROXY_TOKEN: env.TEMPORAL_PROXY_TOKEN,
+          TEMPORAL_PROXY_HOST: HOST,
+          TEMPORAL_PROXY_PORT: String(options.ports.proxy),
+        },
+        ready: (log) => log.includes("proxy listening"),
+      });
+      stops.push(() => proxy!.stop());
+      progress.done("Temporal proxy is up");
+    }
 
     progress.step(`starting the API gateway on ${publicUrl}`);
     const gateway = await startGateway(
@@ -130,13 +170,30 @@ export async function startStack(options: StackOptions, progress: Progress): Pro
           SUPABASE_DB_URL: env.SUPABASE_DB_URL,
           SUPABASE_JWKS: JSON.stringify(keys.jwks),
           TEMPORAL_PROXY_URL: env.TEMPORAL_PROXY_URL,
+          TEMPORAL_PROXY_TOKEN: env.TEMPORAL_PROXY_TOKEN,
           TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE,
+          ...(env.TEMPORAL_UI_URL ? { TEMPORAL_UI_URL: env.TEMPORAL_UI_URL } : {}),
         },
       },
       options.ports.api,
     );
     stops.push(() => gateway.close());
     progress.done(`API gateway is up (REST, Realtime, Functions, Auth JWKS)`);
+
+    let worker: ServiceProcess | undefined;
+    if (options.worker !== false) {
+      progress.step("starting the Temporal worker (bundling workflows takes a few seconds)");
+      worker = await startNodeService({
+        name: "worker",
+        entry: "workflows/src/worker/main.ts",
+        dataDir: options.dataDir,
+        env: workerEnv(env, options.dataDir),
+        ready: (log) => log.includes("worker polling"),
+        timeoutMs: 120_000,
+      });
+      stops.push(() => worker!.stop());
+      progress.done("worker is polling");
+    }
 
     writeStackState(options.dataDir, { pid: process.pid, env });
     return {
@@ -145,6 +202,8 @@ export async function startStack(options: StackOptions, progress: Progress): Pro
       gateway,
       ...(postgres ? { postgres } : {}),
       ...(temporal ? { temporal } : {}),
+      ...(proxy ? { proxy } : {}),
+      ...(worker ? { worker } : {}),
       appliedMigrations: migrations.applied,
       stop: stopAll,
     };

@@ -91,7 +91,8 @@ async function main(): Promise<void> {
 
   let stack: Stack;
   try {
-    stack = await startStack({ dataDir, ports: await testPorts(), ephemeral: true }, progress);
+    // No worker: suites that need one start their own, so they can also stop and kill it.
+    stack = await startStack({ dataDir, ports: await testPorts(), ephemeral: true, worker: false }, progress);
   } catch (error) {
     process.stderr.write(`${describeStackError(error)}\n`);
     process.stdout.write("0 passed, 1 failed\n");
