@@ -1,0 +1,99 @@
+import { z } from "zod";
+import { STARTED_BY } from "../workflow-contract.ts";
+import { MAX_ADMINS } from "../bootstrap-request.ts";
+
+/**
+ * `event_data` of every known event, keys camelCase. These schemas validate stored data, so they
+ * never transform (parse(x) deep-equals x): writers normalise before emitting (the edge function
+ * parses the request with bootstrapRequestSchema first). The SQL side checks only the required keys
+ * and their JSON types (private.domain_event_contract()); supabase/tests checks that both agree.
+ */
+
+const nonBlank = (max: number) => z.string().min(1).max(max).regex(/\S/, "must not be blank");
+const email = z.email().max(254);
+/** A lower-case DNS label, as bootstrapRequestSchema produces it. */
+const subdomain = z.string().min(1).max(63).regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "must be a lower-case DNS label");
+const timestamp = z.iso.datetime({ offset: true });
+
+export const adminSchema = z.object({
+  email,
+  firstName: nonBlank(100).optional(),
+  lastName: nonBlank(100).optional(),
+});
+
+export const bootstrapInitiatedSchema = z.object({
+  name: nonBlank(200),
+  subdomain,
+  contactEmail: email,
+  admins: z.array(adminSchema).min(1).max(MAX_ADMINS),
+});
+
+export const bootstrapWorkflowStartedSchema = z.object({
+  workflowId: nonBlank(255),
+  runId: nonBlank(255),
+  startedBy: z.enum(STARTED_BY),
+});
+
+export const organizationCreatedSchema = z.object({});
+
+export const subdomainProvisionedSchema = z.object({
+  subdomain,
+  /** The host name that now resolves, e.g. acme.example.com. */
+  fqdn: nonBlank(253).optional(),
+});
+
+/** The role an invited administrator receives. */
+export const ORGANIZATION_ADMIN_ROLE = "organization_admin";
+
+export const invitationCreatedSchema = z.object({
+  invitationId: z.uuid(),
+  email,
+  role: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/),
+  /** Hex SHA-256 of the invitation token; the token itself is never stored. */
+  tokenHash: z.string().regex(/^[0-9a-f]{64}$/, "must be a hex SHA-256"),
+  expiresAt: timestamp,
+  firstName: nonBlank(100).optional(),
+  lastName: nonBlank(100).optional(),
+});
+
+export const invitationSentSchema = z.object({
+  invitationId: z.uuid(),
+  /** The mail provider's message id, for tracing a delivery. */
+  messageId: nonBlank(255).optional(),
+});
+
+export const invitationAcceptedSchema = z.object({
+  invitationId: z.uuid(),
+  userId: z.uuid().optional(),
+});
+
+export const invitationRevokedSchema = z.object({
+  invitationId: z.uuid(),
+  reason: nonBlank(500).optional(),
+});
+
+export const invitationExpiredSchema = z.object({
+  invitationId: z.uuid(),
+});
+
+export const organizationActivatedSchema = z.object({});
+
+export const bootstrapFailedSchema = z.object({
+  reason: nonBlank(2000),
+  /** The activity that failed for good, e.g. provisionSubdomain. */
+  failedStep: nonBlank(100).optional(),
+});
+
+export const bootstrapCompensatedSchema = z.object({
+  /** The steps that were undone, in the order they were undone. */
+  compensatedSteps: z.array(nonBlank(100)).optional(),
+});
+
+export const reconcilerCanarySchema = z.object({
+  sentAt: timestamp.optional(),
+});
+
+export type BootstrapInitiated = z.infer<typeof bootstrapInitiatedSchema>;
+export type BootstrapWorkflowStarted = z.infer<typeof bootstrapWorkflowStartedSchema>;
+export type InvitationCreated = z.infer<typeof invitationCreatedSchema>;
+export type BootstrapFailed = z.infer<typeof bootstrapFailedSchema>;
