@@ -31,7 +31,6 @@ function buildHandler(): (request: Request) => Promise<Response> {
         proxyToken: config.TEMPORAL_PROXY_TOKEN,
         namespace: config.TEMPORAL_NAMESPACE,
         identity: "organization-bootstrap edge function",
-        timeoutMs: config.BOOTSTRAP_START_BUDGET_MS,
       }),
       log: jsonLog,
     });

@@ -2,6 +2,7 @@ import type { SupabaseClient } from "@supabase/supabase-js";
 import { ORGANIZATIONS_PROJECTION, INVITATIONS_PROJECTION, type OrganizationStatus, type InvitationStatus } from "@org-bootstrap/shared/events/index.ts";
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
+import { isNotFound } from "@org-bootstrap/shared/grpc-web/status.ts";
 import { StoreError } from "./event-store.ts";
 
 export interface OrganizationSnapshot {
@@ -53,7 +54,7 @@ export async function readBootstrapStatus(reader: StatusReader, temporal: Tempor
     workflow = { status: description.status, runId: description.runId };
   } catch (error) {
     // NOT_FOUND: the reconciler has not started it yet; anything else: Temporal is unreachable right now.
-    workflow = { status: (error as { code?: number }).code === 5 ? "NOT_STARTED" : "UNKNOWN" };
+    workflow = { status: isNotFound(error) ? "NOT_STARTED" : "UNKNOWN" };
   }
   return { organizationId, workflowId, organization, workflow };
 }
