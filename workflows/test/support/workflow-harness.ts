@@ -52,9 +52,14 @@ export async function openHarness(): Promise<Harness> {
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
 
-/** A fresh outbox folder for one test (removed by the OS's tmp cleaning, never shared). */
+const outboxes: string[] = [];
+process.once("exit", () => { for (const dir of outboxes) fs.rmSync(dir, { recursive: true, force: true }); });
+
+/** A fresh outbox folder for one test, never shared; removed when the test process exits. */
 export function tempOutbox(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "bootstrap-outbox-"));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bootstrap-outbox-"));
+  outboxes.push(dir);
+  return dir;
 }
 
 /** Activity dependencies as the worker builds them in local mode, with any part replaceable. */

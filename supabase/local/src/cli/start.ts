@@ -7,6 +7,10 @@ import { describeStackError } from "../errors.ts";
 import { consoleProgress } from "../log.ts";
 import { startStack, type Stack } from "../stack.ts";
 import { clearStackState, isProcessAlive, readStackState } from "../state.ts";
+import crypto from "node:crypto";
+import { signUserToken } from "../auth/user-token.ts";
+import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
+import { bootstrapAndFollow } from "./bootstrap-demo.ts";
 
 const progress = consoleProgress();
 const options = defaultStackOptions();
@@ -30,25 +34,41 @@ function printSummary(stack: Stack): void {
   );
 }
 
+/** One organization bootstrapped the way the frontend does it, followed to the end (START_DEMO=0 skips it). */
+async function runDemo(stack: Stack): Promise<void> {
+  const suffix = crypto.randomBytes(3).toString("hex");
+  const token = await signUserToken(stack.keys, { appRole: PLATFORM_ADMIN_ROLE, email: "platform-admin@example.test" });
+  process.stdout.write(`Demo: bootstrapping "Demo ${suffix}" (subdomain demo-${suffix}) through the edge function\n`);
+  const outcome = await bootstrapAndFollow(stack.env, token, {
+    name: `Demo ${suffix}`,
+    subdomain: `demo-${suffix}`,
+    contactEmail: `ops@demo-${suffix}.example.test`,
+    admins: [{ email: `ada@demo-${suffix}.example.test`, firstName: "Ada" }],
+  }, (line) => process.stdout.write(`${line}\n`));
+  if (outcome.ok) {
+    process.stdout.write(`${outcome.status === "active" ? "✔" : "✖"} demo organization ${outcome.status}\n  Temporal Web UI: ${outcome.workflowUrl}\n\n`);
+  } else {
+    progress.warn(`the demo bootstrap did not finish: ${outcome.message}`);
+  }
+}
+
 async function main(): Promise<void> {
   const previous = readStackState(options.dataDir);
   if (previous && previous.pid !== process.pid && isProcessAlive(previous.pid)) {
     process.stderr.write(`✖ the local stack is already running (pid ${previous.pid})\n  fix: use it (npm run status), or stop it with Ctrl-C in its terminal\n`);
     process.exit(1);
   }
-  let stack: Stack;
-  try {
-    stack = await startStack(options, progress);
-  } catch (error) {
-    process.stderr.write(`${describeStackError(error)}\n`);
-    process.exit(1);
-  }
-  printSummary(stack);
-
+  // Signals are handled from the first moment, so Ctrl-C during startup still stops every child.
+  let stack: Stack | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    if (!stack) {
+      // Still starting: startStack finishes its current step, then everything it started is stopped below.
+      progress.step(`${signal}: stopping as soon as the current step ends`);
+      return;
+    }
     progress.step(`${signal}: stopping the local stack`);
     await stack.stop();
     clearStackState(options.dataDir);
@@ -57,6 +77,22 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+  try {
+    stack = await startStack(options, progress);
+  } catch (error) {
+    process.stderr.write(`${describeStackError(error)}\n`);
+    process.exit(1);
+  }
+  if (stopping) {
+    // A signal arrived while starting: stop what was started.
+    await stack.stop();
+    clearStackState(options.dataDir);
+    progress.done("stopped");
+    process.exit(0);
+  }
+  printSummary(stack);
+  if (stack.worker && process.env.START_DEMO !== "0") await runDemo(stack);
 }
 
 void main();

@@ -1,0 +1,70 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type pg from "pg";
+import type { JWTPayload } from "jose";
+import { isDatabaseError, pgrstError, RestError } from "./errors.ts";
+
+/** Who is asking and how: becomes the transaction-local settings PostgREST sets. */
+export interface RequestSettings {
+  readonly role: string;
+  readonly claims: JWTPayload;
+  readonly method: string;
+  /** The path below /rest/v1, as PostgREST sees it behind the gateway (e.g. `/rpc/fn`). */
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+}
+
+// The role switch is transaction-local (is_local = true): the pooled connection goes back to
+// `authenticator` at COMMIT/ROLLBACK, so no request can leak its role into the next one.
+const SETTINGS_SQL =
+  "select set_config('search_path', 'public, extensions', true), set_config('role', $1, true), " +
+  "set_config('request.jwt.claims', $2, true), set_config('request.method', $3, true), " +
+  "set_config('request.path', $4, true), set_config('request.headers', $5, true)";
+
+export interface Outcome<T> {
+  /** False rolls back (e.g. a singular request that touched other than one row). */
+  readonly commit: boolean;
+  readonly value: T;
+}
+
+/**
+ * Runs one request as PostgREST does: one pooled connection, one transaction (read-only for
+ * GET/HEAD), the caller's role and JWT claims set before anything else, so GRANTs and RLS
+ * policies decide what the request may see and do.
+ */
+export async function inRequestTransaction<T>(
+  pool: pg.Pool,
+  settings: RequestSettings,
+  readOnly: boolean,
+  work: (client: pg.PoolClient) => Promise<Outcome<T>>,
+): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw pgrstError(503, "PGRST001", "Could not connect to the database", { details: (error as Error).message });
+  }
+  let broken: Error | undefined;
+  try {
+    await client.query(readOnly ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN");
+    await client.query(SETTINGS_SQL, [
+      settings.role,
+      JSON.stringify(settings.claims),
+      settings.method,
+      settings.path,
+      JSON.stringify(settings.headers),
+    ]);
+    const outcome = await work(client);
+    await client.query(outcome.commit ? "COMMIT" : "ROLLBACK");
+    return outcome.value;
+  } catch (error) {
+    // A Postgres error leaves a healthy connection in an aborted transaction; anything else
+    // (a dropped socket) means the connection must not go back to the pool.
+    if (!isDatabaseError(error) && !(error instanceof RestError)) broken = error as Error;
+    await client.query("ROLLBACK").catch((rollbackError: Error) => {
+      broken ??= rollbackError;
+    });
+    throw error;
+  } finally {
+    client.release(broken ?? false);
+  }
+}

@@ -1,0 +1,12 @@
+import type { ActivityDeps } from "./deps.ts";
+import { invitationActivities } from "./invitations.ts";
+import { organizationActivities } from "./organization.ts";
+
+export type { ActivityDeps } from "./deps.ts";
+
+/** The bootstrap's activities, bound to their dependencies; workflows see only `typeof` this. */
+export function createActivities(deps: ActivityDeps) {
+  return { ...organizationActivities(deps), ...invitationActivities(deps) };
+}
+
+export type BootstrapActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,24 @@
+import type { SupabaseClient } from "@supabase/supabase-js";
+import { INVITATIONS_PROJECTION, type InvitationStatus } from "@org-bootstrap/shared/events/index.ts";
+import { supabaseFailure } from "./supabase-failure.ts";
+
+/**
+ * What the projections say has already happened: lets an activity retried after a crash skip the
+ * side effect it already performed (an email) and lets a compensation touch only what exists.
+ */
+export interface ProjectionReader {
+  invitationStatuses(organizationId: string): Promise<Map<string, InvitationStatus>>;
+}
+
+export function supabaseProjectionReader(supabase: SupabaseClient): ProjectionReader {
+  return {
+    async invitationStatuses(organizationId) {
+      const { data, error, status } = await supabase
+        .from(INVITATIONS_PROJECTION)
+        .select("id,status")
+        .eq("organization_id", organizationId);
+      if (error) throw supabaseFailure(`reading ${INVITATIONS_PROJECTION}`, status, error);
+      return new Map((data as Array<{ id: string; status: InvitationStatus }>).map((row) => [row.id, row.status]));
+    },
+  };
+}

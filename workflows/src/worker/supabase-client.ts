@@ -1,0 +1,16 @@
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import WebSocket from "ws";
+
+/**
+ * The worker's only way into Supabase: HTTP (PostgREST) and Realtime, both of which work behind a
+ * connection pooler — unlike the LISTEN/NOTIFY session the original worker relied on.
+ * The service_role key bypasses RLS; it never leaves this process.
+ */
+export function createServiceClient(supabaseUrl: string, serviceRoleKey: string): SupabaseClient {
+  return createClient(supabaseUrl, serviceRoleKey, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    global: { headers: { "x-application-name": "temporal-worker" } },
+    // Node 20 has no global WebSocket; realtime-js takes the `ws` implementation instead.
+    realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
+  });
+}

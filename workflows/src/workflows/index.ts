@@ -1,0 +1,2 @@
+/** Every workflow the worker registers: the bundle's entry point (`workflowsPath`). */
+export { organizationBootstrapWorkflow } from "./organization-bootstrap.ts";

@@ -1,0 +1,173 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  upsertMemo,
+  uuid4,
+  workflowInfo,
+} from "@temporalio/workflow";
+import {
+  bootstrapWorkflowInputSchema,
+  type BootstrapWorkflowInput,
+  type BootstrapWorkflowResult,
+} from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowId, STARTED_BY, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
+import type { BootstrapActivities } from "../activities/index.ts";
+import type { BootstrapRef, PlannedInvitation } from "../activities/types.ts";
+import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from "./failure-types.ts";
+
+/** How long an invitation link stays valid. */
+export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Forward steps retry transient failures (DNS API or mail server down, event store 5xx) with
+ * backoff for roughly a quarter of an hour — 20 attempts, 1 s doubling to a 1 min cap — then the
+ * bootstrap fails and compensates rather than leaving an organization half-built indefinitely.
+ */
+const steps = proxyActivities<BootstrapActivities>({
+  startToCloseTimeout: "1 minute",
+  retry: {
+    initialInterval: "1 second",
+    backoffCoefficient: 2,
+    maximumInterval: "1 minute",
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES],
+  },
+});
+
+/** Undo steps retry without limit (still stopping on a non-retryable failure): undo must finish. */
+const undoSteps = proxyActivities<BootstrapActivities>({
+  startToCloseTimeout: "1 minute",
+  retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "5 minutes" },
+});
+
+function startedByFromMemo(memo: Record<string, unknown> | undefined): StartedBy | undefined {
+  const value = memo?.startedBy;
+  return (STARTED_BY as readonly unknown[]).includes(value) ? (value as StartedBy) : undefined;
+}
+
+/** One line for the event store and the Web UI: the root cause's type and message. */
+function describeFailure(error: unknown): string {
+  if (isCancellation(error)) return "the workflow was cancelled";
+  if (error instanceof ActivityFailure && error.cause) return describeFailure(error.cause);
+  if (error instanceof ApplicationFailure && error.type) return `${error.type}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+interface Compensation {
+  readonly step: string;
+  readonly run: () => Promise<void>;
+}
+
+/**
+ * Bootstraps one organization: record the start, create the organization, provision its subdomain,
+ * create and email its administrators' invitations, activate it. Each step is an activity that
+ * writes its event with an idempotency key, so retries write once. A step that fails for good
+ * (non-retryable, or out of attempts) records `organization.bootstrap.failed`, undoes the done steps
+ * in reverse order (revoke invitations, remove DNS), records `organization.bootstrap.compensated`,
+ * and fails the run with type OrganizationBootstrapFailed.
+ */
+export async function organizationBootstrapWorkflow(rawInput: BootstrapWorkflowInput): Promise<BootstrapWorkflowResult> {
+  const info = workflowInfo();
+  const parsed = bootstrapWorkflowInputSchema.safeParse(rawInput);
+  if (!parsed.success || info.workflowId !== bootstrapWorkflowId(parsed.data.organizationId)) {
+    // Nothing has been done and nothing can be: the starter has a bug. Fail loudly, write nothing.
+    throw ApplicationFailure.create({
+      type: FailureType.InvalidInput,
+      message: parsed.success
+        ? `workflow id ${info.workflowId} is not ${bootstrapWorkflowId(parsed.data.organizationId)}`
+        : `invalid input: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(input)"} ${i.message}`).join("; ")}`,
+      nonRetryable: true,
+    });
+  }
+  const input = parsed.data;
+  const { subdomain, name: organizationName } = input.payload;
+  const ref: BootstrapRef = { workflowId: info.workflowId, runId: info.runId, organizationId: input.organizationId, eventId: input.eventId };
+  const undo: Compensation[] = [];
+  let currentStep = "start";
+  const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    currentStep = name;
+    setCurrentDetails(`step: ${name}`);
+    return run();
+  };
+
+  try {
+    const startedBy = startedByFromMemo(info.memo);
+    if (startedBy) await step("recordWorkflowStarted", () => steps.recordWorkflowStarted(ref, { startedBy }));
+    else log.warn("no startedBy in the memo: the starter did not use bootstrapStartMetadata(); not recording the start");
+
+    await step("createOrganization", () => steps.createOrganization(ref));
+
+    // Registered before the call: the record may exist even if the activity fails after creating it.
+    undo.push({ step: "removeSubdomain", run: () => undoSteps.removeSubdomain(ref, { subdomain }) });
+    const record = await step("provisionSubdomain", () => steps.provisionSubdomain(ref, { subdomain }));
+    upsertMemo({ dnsName: record.name });
+
+    // Ids and expiry are decided here, in history, so every retry of every activity agrees on them.
+    const expiresAt = new Date(Date.now() + INVITATION_TTL_MS).toISOString();
+    const planned: PlannedInvitation[] = input.payload.admins.map((admin) => ({
+      invitationId: uuid4(),
+      email: admin.email,
+      firstName: admin.firstName,
+      lastName: admin.lastName,
+      expiresAt,
+    }));
+    undo.push({ step: "revokeInvitations", run: () => undoSteps.revokeInvitations(ref, planned) });
+    await step("createInvitations", () => steps.createInvitations(ref, planned));
+
+    // All emails in parallel, but wait for every one: compensating while a send is still running
+    // could revoke an invitation and then watch its email go out.
+    const sends = await step("sendInvitationEmail", () =>
+      Promise.allSettled(planned.map((invitation) => steps.sendInvitationEmail(ref, { invitation, organizationName }))));
+    const firstFailure = sends.find((result) => result.status === "rejected");
+    if (firstFailure) throw firstFailure.reason;
+
+    await step("activateOrganization", () => steps.activateOrganization(ref));
+    setCurrentDetails("active");
+    return { organizationId: input.organizationId, subdomain, dnsName: record.name, invitations: planned.length };
+  } catch (error) {
+    const reason = describeFailure(error);
+    const failedStep = currentStep;
+    log.error("bootstrap failed; compensating", { failedStep, reason });
+    const outcome = await CancellationScope.nonCancellable(() => compensate(ref, undo, { reason, failedStep }));
+    if (isCancellation(error)) throw error;
+    throw ApplicationFailure.create({
+      type: FailureType.BootstrapFailed,
+      message: `bootstrap of "${organizationName}" failed at ${failedStep}: ${reason}${outcome.undoFailures.length > 0 ? ` (undo incomplete: ${outcome.undoFailures.join("; ")})` : ""}`,
+      nonRetryable: true,
+      details: [{ reason, failedStep, compensatedSteps: outcome.compensatedSteps }],
+      ...(error instanceof Error ? { cause: error } : {}),
+    });
+  }
+}
+
+/**
+ * Records the failure, then undoes in reverse order. An undo step that fails for good does not stop
+ * the others; if any did, `compensated` is not recorded, so the subdomain stays claimed until a person
+ * has looked (releasing it would let another organization take a name whose DNS may still point here).
+ */
+async function compensate(
+  ref: BootstrapRef,
+  undo: readonly Compensation[],
+  failure: { reason: string; failedStep: string },
+): Promise<{ compensatedSteps: string[]; undoFailures: string[] }> {
+  setCurrentDetails(`compensating after ${failure.failedStep} failed`);
+  await undoSteps.recordBootstrapFailed(ref, failure);
+  const compensatedSteps: string[] = [];
+  const undoFailures: string[] = [];
+  for (const { step, run } of [...undo].reverse()) {
+    try {
+      await run();
+      compensatedSteps.push(step);
+    } catch (error) {
+      undoFailures.push(`${step}: ${describeFailure(error)}`);
+    }
+  }
+  if (undoFailures.length === 0) await undoSteps.recordBootstrapCompensated(ref, { compensatedSteps });
+  setCurrentDetails(undoFailures.length === 0 ? "failed; compensated" : "failed; compensation incomplete");
+  return { compensatedSteps, undoFailures };
+}
