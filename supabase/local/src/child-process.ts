@@ -23,8 +23,10 @@ export function startService(
   fs.mkdirSync(options.logDir, { recursive: true });
   const logFile = path.join(options.logDir, `${name}.log`);
   const log = fs.openSync(logFile, "a");
-  const child = spawn(command, args, { ...options, stdio: ["ignore", log, log], detached: false });
+  // Own process group: a Ctrl-C in the terminal reaches only the stack, which stops children in order.
+  const child = spawn(command, args, { ...options, stdio: ["ignore", log, log], detached: true });
   fs.closeSync(log);
+  if (child.pid) recordChild(options.logDir, name, child.pid);
   const exited = new Promise<number | null>((resolve) => {
     child.once("exit", (code) => resolve(code));
     child.once("error", () => resolve(-1));
@@ -43,6 +45,56 @@ export function startService(
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Children are recorded in <dataDir>/children.json so that a later start can stop any left behind
+ * by a stack process that was killed before it could stop them (kill -9, a closed terminal).
+ */
+function childrenFile(logDir: string): string {
+  return path.join(path.dirname(logDir), "children.json");
+}
+
+function recordChild(logDir: string, name: string, pid: number): void {
+  const file = childrenFile(logDir);
+  let children: Record<string, number> = {};
+  try {
+    children = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, number>;
+  } catch {
+    // first child of this stack
+  }
+  children[name] = pid;
+  fs.writeFileSync(file, JSON.stringify(children));
+}
+
+/** Stops processes a previous, dead stack left running in this data dir; returns their names. */
+export function reapOrphans(dataDir: string): string[] {
+  const file = path.join(dataDir, "children.json");
+  let children: Record<string, number>;
+  try {
+    children = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, number>;
+  } catch {
+    return [];
+  }
+  const reaped: string[] = [];
+  for (const [name, pid] of Object.entries(children)) {
+    let cmdline = "";
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+    } catch {
+      continue; // gone already
+    }
+    // Only a process that is still ours: its command line names this data dir or one of our entry points.
+    if (!cmdline.includes(dataDir) && !cmdline.includes("workflows/src/")) continue;
+    try {
+      process.kill(pid, name === "postgres" ? "SIGINT" : "SIGTERM");
+      reaped.push(name);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  fs.rmSync(file, { force: true });
+  return reaped;
 }
 
 /** Last lines of a log, to explain why a service failed to start. */

@@ -9,7 +9,9 @@ import { startGateway, type Gateway } from "./gateway/server.ts";
 import { startTemporalDevServer, type RunningTemporal } from "./temporal/dev-server.ts";
 import { MIGRATIONS_DIR } from "./paths.ts";
 import { writeStackState } from "./state.ts";
-import type { ServiceProcess } from "./child-process.ts";
+import { reapOrphans, type ServiceProcess } from "./child-process.ts";
+import { isPortFree, waitFor } from "./net.ts";
+import { StackError } from "./errors.ts";
 import { startNodeService } from "./services/node-service.ts";
 import { loadProxyToken } from "./services/proxy-token.ts";
 
@@ -65,6 +67,11 @@ export function workerEnv(env: StackEnv, dataDir: string): Record<string, string
  */
 export async function startStack(options: StackOptions, progress: Progress): Promise<Stack> {
   fs.mkdirSync(options.dataDir, { recursive: true });
+  const reaped = reapOrphans(options.dataDir);
+  if (reaped.length > 0) {
+    progress.warn(`stopped ${reaped.join(", ")} left running by a previous stack that did not shut down`);
+    await waitFor("left-over processes to exit", async () => (await isPortFree(options.ports.db)) && (await isPortFree(options.ports.temporal)), { timeoutMs: 20_000 }).catch(() => {});
+  }
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
@@ -137,6 +144,9 @@ export async function startStack(options: StackOptions, progress: Progress): Pro
 
     let proxy: ServiceProcess | undefined;
     if (options.proxy !== false) {
+      if (!(await isPortFree(options.ports.proxy))) {
+        throw new StackError(`port ${options.ports.proxy} (Temporal proxy) is already in use`, "stop whatever listens there (a proxy left from another run?)");
+      }
       progress.step(`starting the Temporal gRPC-web proxy on ${env.TEMPORAL_PROXY_URL}`);
       proxy = await startNodeService({
         name: "temporal-proxy",

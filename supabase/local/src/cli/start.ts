@@ -77,6 +77,15 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGHUP", () => void shutdown("SIGHUP"));
+  // npm does not pass SIGTERM on to its script: when the process that ran us goes away, stop too,
+  // rather than leaving Postgres, Temporal and the workers running with nobody to stop them.
+  const parentPid = process.ppid;
+  if (parentPid !== 1) {
+    setInterval(() => {
+      if (process.ppid !== parentPid) void shutdown("parent process exited");
+    }, 1000).unref();
+  }
 
   try {
     stack = await startStack(options, progress);
