@@ -2,6 +2,8 @@ import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process"
 import fs from "node:fs";
 import path from "node:path";
 import { once } from "node:events";
+import { StackError } from "./errors.ts";
+import { waitFor } from "./net.ts";
 
 /** A long-running service child whose output goes to a log file under the data dir. */
 export interface ServiceProcess {
@@ -103,6 +105,29 @@ export function tailLog(logFile: string, lines = 15): string {
     return fs.readFileSync(logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
   } catch {
     return "(no log)";
+  }
+}
+
+/**
+ * Waits until `isReady` says a freshly started service is up; if it exits or the deadline passes,
+ * stops it and throws a StackError quoting the end of its log (a one-line cause, never a stack trace).
+ */
+export async function waitUntilReady(
+  service: ServiceProcess,
+  what: string,
+  isReady: () => Promise<boolean>,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<void> {
+  let exited = false;
+  void service.exited.then(() => { exited = true; });
+  try {
+    await waitFor(`${what} to be ready`, async () => {
+      if (exited) throw new Error("exited");
+      return isReady();
+    }, { timeoutMs: options.timeoutMs ?? 60_000, intervalMs: options.intervalMs ?? 100 });
+  } catch {
+    await service.stop();
+    throw new StackError(`${what} did not start: ${tailLog(service.logFile, 4).replace(/\n/g, " | ")}`, `see ${service.logFile}`);
   }
 }
 

@@ -39,6 +39,8 @@ export interface StackOptions {
   readonly proxy?: boolean;
   /** Run the Temporal worker with its reconciler (default true; test stacks start their own). */
   readonly worker?: boolean;
+  /** Extra environment for every edge function, over supabase/functions/.env (benchmarks raise rate limits this way). */
+  readonly functionsEnv?: Readonly<Record<string, string>>;
 }
 
 export function defaultStackOptions(env: NodeJS.ProcessEnv = process.env): StackOptions {

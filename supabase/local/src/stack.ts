@@ -183,6 +183,7 @@ export async function startStack(options: StackOptions, progress: Progress): Pro
           TEMPORAL_PROXY_TOKEN: env.TEMPORAL_PROXY_TOKEN,
           TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE,
           ...(env.TEMPORAL_UI_URL ? { TEMPORAL_UI_URL: env.TEMPORAL_UI_URL } : {}),
+          ...options.functionsEnv,
         },
       },
       options.ports.api,

@@ -4,8 +4,8 @@ import { execFileSync } from "node:child_process";
 import pg from "pg";
 import { DB_PASSWORD, HOST, dbUrl } from "../config.ts";
 import { StackError } from "../errors.ts";
-import { isPortFree, waitFor } from "../net.ts";
-import { startService, tailLog, type ServiceProcess } from "../child-process.ts";
+import { isPortFree } from "../net.ts";
+import { startService, waitUntilReady, type ServiceProcess } from "../child-process.ts";
 import { findPostgresBinDir, serverAccount } from "./binaries.ts";
 
 export interface RunningPostgres {
@@ -94,26 +94,15 @@ export async function startPostgres(options: {
     ...(account ?? {}),
   });
   const url = dbUrl(options.port);
-  let exited = false;
-  void processHandle.exited.then(() => { exited = true; });
-  try {
-    await waitFor("Postgres to accept connections", async () => {
-      if (exited) throw new Error("exited");
-      const client = new pg.Client({ connectionString: url });
-      try {
-        await client.connect();
-        return true;
-      } finally {
-        await client.end().catch(() => {});
-      }
-    }, { timeoutMs: 60_000 });
-  } catch {
-    await processHandle.stop();
-    throw new StackError(
-      `Postgres did not start: ${tailLog(processHandle.logFile, 3).replace(/\n/g, " | ")}`,
-      `see ${processHandle.logFile}`,
-    );
-  }
+  await waitUntilReady(processHandle, "Postgres", async () => {
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+      return true;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  });
   return {
     url,
     process: processHandle,

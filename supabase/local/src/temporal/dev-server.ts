@@ -2,8 +2,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { HOST, TEMPORAL_NAMESPACE } from "../config.ts";
 import { StackError } from "../errors.ts";
-import { canConnect, isPortFree, waitFor } from "../net.ts";
-import { startService, tailLog, type ServiceProcess } from "../child-process.ts";
+import { canConnect, isPortFree } from "../net.ts";
+import { startService, waitUntilReady, type ServiceProcess } from "../child-process.ts";
 import type { Progress } from "../log.ts";
 import { SEARCH_ATTRIBUTES } from "@org-bootstrap/shared/stack-contract.ts";
 import { findTemporalCli } from "./cli.ts";
@@ -51,20 +51,12 @@ export async function startTemporalDevServer(options: {
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ["--search-attribute", `${name}=${type}`]),
   ];
   const processHandle = startService("temporal", cli, args, { logDir: path.join(options.dataDir, "logs") });
-  let exited = false;
-  void processHandle.exited.then(() => { exited = true; });
-  try {
-    await waitFor("Temporal to accept connections", async () => {
-      if (exited) throw new Error("exited");
-      return (await canConnect(options.ports.grpc)) && (await canConnect(options.ports.ui));
-    }, { timeoutMs: 60_000, intervalMs: 200 });
-  } catch {
-    await processHandle.stop();
-    throw new StackError(
-      `Temporal did not start: ${tailLog(processHandle.logFile, 3).replace(/\n/g, " | ")}`,
-      `see ${processHandle.logFile}`,
-    );
-  }
+  await waitUntilReady(
+    processHandle,
+    "Temporal",
+    async () => (await canConnect(options.ports.grpc)) && (await canConnect(options.ports.ui)),
+    { intervalMs: 200 },
+  );
   return {
     address: `${HOST}:${options.ports.grpc}`,
     uiUrl: `http://${HOST}:${options.ports.ui}`,
