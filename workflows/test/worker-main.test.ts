@@ -59,7 +59,11 @@ after(async () => { await connection?.close(); });
 test("worker main: starts in local mode, runs a bootstrap end to end, and exits 0 on SIGTERM", async () => {
   const outbox = tempOutbox();
   const taskQueue = `test-worker-main-${randomUUID()}`;
-  const worker = startMain({ WORKFLOW_MODE: "local", LOCAL_OUTBOX_DIR: outbox, TEMPORAL_TASK_QUEUE: taskQueue, NODE_ENV: "test" });
+  // Reconciler off: it would start this test's bootstrap itself, on the shared queue, before the test does
+  // (its own suites are workflows/test/reconciler-*.test.ts). Any free port for /healthz etc.
+  const worker = startMain({
+    WORKFLOW_MODE: "local", LOCAL_OUTBOX_DIR: outbox, TEMPORAL_TASK_QUEUE: taskQueue, NODE_ENV: "test", RECONCILER_ENABLED: "false", WORKER_HTTP_PORT: "0",
+  });
   await until("the worker to poll", () => worker.stdout.includes("✔ worker polling") || worker.child.exitCode !== null, 120_000);
   assert.match(worker.stdout, new RegExp(`✔ worker polling task queue "${taskQueue}" .*\\(local mode, outbox ${outbox}\\)`), worker.stderr);
   assert.ok(!worker.stdout.includes(stackEnv().serviceRoleKey) && !worker.stderr.includes(stackEnv().serviceRoleKey), "the key is never logged");

@@ -49,8 +49,9 @@ function authenticatorUrl(adminUrl: string): string {
 }
 
 /** The worker's environment on the local stack: exactly what its deployment's ConfigMap and Secret carry. */
-export function workerEnv(env: StackEnv, dataDir: string): Record<string, string> {
+export function workerEnv(env: StackEnv, dataDir: string, httpPort: number): Record<string, string> {
   return {
+    WORKER_HTTP_PORT: String(httpPort),
     SUPABASE_URL: env.SUPABASE_URL,
     SUPABASE_SERVICE_ROLE_KEY: env.SUPABASE_SERVICE_ROLE_KEY,
     TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
@@ -119,6 +120,7 @@ export async function startStack(options: StackOptions, progress: Progress): Pro
         dataDir: options.dataDir,
         ports: { grpc: options.ports.temporal, ui: options.ports.temporalUi, http: options.ports.temporalHttp },
         progress,
+        ...(options.ephemeral ? { ephemeral: true } : {}),
       });
       stops.push(() => temporal!.stop());
       temporalAddress = temporal.address;
@@ -198,7 +200,7 @@ export async function startStack(options: StackOptions, progress: Progress): Pro
         name: "worker",
         entry: "workflows/src/worker/main.ts",
         dataDir: options.dataDir,
-        env: workerEnv(env, options.dataDir),
+        env: workerEnv(env, options.dataDir, options.ports.worker),
         ready: (log) => log.includes("worker polling"),
         timeoutMs: 120_000,
       });

@@ -35,7 +35,7 @@ export async function userToken(appRole: string = PLATFORM_ADMIN_ROLE, ttlSecond
 export function frontend(): SupabaseClient {
   const env = stackEnv();
   // Node 20 has no global WebSocket; supabase-js needs one to construct its Realtime client.
-  return createClient(env.supabaseUrl, env.anonKey, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket } });
+  return createClient(env.supabaseUrl, env.anonKey, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket } });
 }
 
 export interface InvokeResult {

@@ -1,9 +1,11 @@
+import fs from "node:fs";
 import path from "node:path";
 import { createHmac } from "node:crypto";
 import { z } from "zod";
 import { BOOTSTRAP_TASK_QUEUE } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { ProviderConfig } from "../providers/index.ts";
 import { parseReconcilerEnv, type ReconcilerConfig, type WorkerHttpConfig } from "../reconciler/config.ts";
+import { temporalSecurity, temporalSecurityProblems, temporalSecurityShape, type TemporalSecurity } from "./temporal-connection.ts";
 
 /**
  * The worker's configuration, validated once at startup. A bad environment produces one message
@@ -37,6 +39,12 @@ const commonSchema = z.object({
   }),
   NODE_ENV: z.enum(["development", "test", "production"], { error: "must be development, test or production" }).default("development"),
   INVITATION_TOKEN_SECRET: z.string().min(32, "too short: use at least 32 random characters, e.g. `openssl rand -hex 32`").optional(),
+  /** The workflow bundle `npm run build` prebuilds (the container image sets it); unset: bundle the sources at startup. */
+  WORKFLOW_BUNDLE_PATH: z
+    .string()
+    .refine((value) => fs.existsSync(value) && fs.statSync(value).isFile(), "no such file: set it to the path of the prebuilt workflow bundle (`npm run build` writes workflows/dist/worker/workflow-bundle.js)")
+    .optional(),
+  ...temporalSecurityShape,
 });
 
 const localSchema = z.object({
@@ -64,10 +72,21 @@ const productionSchema = z.object({
   INVITATION_TOKEN_SECRET: present(`at least 32 random characters, e.g. \`openssl rand -hex 32\` ${whenProduction}`),
 });
 
+/**
+ * Every variable the worker's own schemas read (the reconciler's are in reconciler/config.ts). The
+ * deploy manifests' ConfigMap and Secret are checked against it (workflows/test/deploy-manifests.test.ts).
+ */
+export const WORKER_ENV_NAMES: readonly string[] = [
+  ...new Set([...Object.keys(commonSchema.shape), ...Object.keys(localSchema.shape), ...Object.keys(productionSchema.shape)]),
+];
+
 export interface WorkerConfig {
   readonly supabaseUrl: string;
   readonly serviceRoleKey: string;
-  readonly temporal: { readonly address: string; readonly namespace: string; readonly taskQueue: string };
+  /** `tls` and `apiKey` (TEMPORAL_API_KEY, TEMPORAL_TLS_*) for Temporal Cloud or an mTLS frontend; see temporal-connection.ts. */
+  readonly temporal: { readonly address: string; readonly namespace: string; readonly taskQueue: string } & TemporalSecurity;
+  /** A prebuilt workflow bundle (WORKFLOW_BUNDLE_PATH); undefined bundles the workflow sources at startup. */
+  readonly workflowBundlePath?: string;
   readonly nodeEnv: "development" | "test" | "production";
   readonly providers: ProviderConfig;
   readonly invitations: {
@@ -105,6 +124,7 @@ export function parseWorkerEnv(rawEnv: NodeJS.ProcessEnv, cwd = process.cwd()): 
     ...(mode === "production" && (env.SMTP_USER === undefined) !== (env.SMTP_PASSWORD === undefined)
       ? ["SMTP_USER, SMTP_PASSWORD: set both or neither"]
       : []),
+    ...temporalSecurityProblems(env),
   ];
   if (!common.success || !reconciler.ok || problems.length > 0) return { ok: false, problems };
 
@@ -149,7 +169,8 @@ export function parseWorkerEnv(rawEnv: NodeJS.ProcessEnv, cwd = process.cwd()): 
     config: {
       supabaseUrl: c.SUPABASE_URL,
       serviceRoleKey: c.SUPABASE_SERVICE_ROLE_KEY,
-      temporal: { address: c.TEMPORAL_ADDRESS, namespace: c.TEMPORAL_NAMESPACE, taskQueue: c.TEMPORAL_TASK_QUEUE },
+      temporal: { address: c.TEMPORAL_ADDRESS, namespace: c.TEMPORAL_NAMESPACE, taskQueue: c.TEMPORAL_TASK_QUEUE, ...temporalSecurity(c) },
+      ...(c.WORKFLOW_BUNDLE_PATH ? { workflowBundlePath: path.resolve(cwd, c.WORKFLOW_BUNDLE_PATH) } : {}),
       nodeEnv: c.NODE_ENV,
       providers,
       invitations: { appUrl: appUrl.replace(/\/+$/, ""), tokenSecret },

@@ -24,15 +24,20 @@ const { DefaultLogger, Runtime } = await import("@temporalio/worker");
 const { checkSupabase, StartupError } = await import("./preflight.ts");
 const { startWorker } = await import("./run-worker.ts");
 const { createServiceClient } = await import("./supabase-client.ts");
+const { prepareWorkerExtras } = await import("../reconciler/worker-setup.ts");
 
 // Signals are ours: services (e.g. the reconciler) must stop before the worker drains.
 Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(config.nodeEnv === "production" ? "INFO" : "WARN") });
 
 const supabase = createServiceClient(config.supabaseUrl, config.serviceRoleKey);
 let running: RunningWorker;
+let extras: Awaited<ReturnType<typeof prepareWorkerExtras>>;
 try {
   await checkSupabase(supabase, config.supabaseUrl);
-  running = await startWorker({ config, supabase });
+  // The reconciler (Realtime, catch-up and scheduled sweeps, canary) and /healthz, /readyz, /metrics.
+  extras = await prepareWorkerExtras(config);
+  running = await startWorker({ config, supabase, ...extras.startOptions });
+  extras.attach(running);
 } catch (error) {
   if (error instanceof StartupError) fail(error.message, error.fix);
   fail(`the worker could not start: ${error instanceof Error ? error.message : String(error)}`);
@@ -42,6 +47,7 @@ const where = config.providers.mode === "local" ? `local mode, outbox ${config.p
 process.stdout.write(
   `✔ worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}" at ${config.temporal.address} (${where})\n`,
 );
+process.stdout.write(`✔ worker HTTP on ${extras.httpUrl}: /healthz /readyz /metrics${extras.reconciler ? "" : " (reconciler off: RECONCILER_ENABLED=false)"}\n`);
 
 let signalled = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -49,7 +55,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (signalled) return; // a second Ctrl-C changes nothing: the drain is bounded by the worker's shutdownGraceTime
     signalled = true;
     process.stdout.write(`… ${signal}: finishing in-flight tasks, then exiting\n`);
-    running.shutdown().then(
+    running.shutdown().then(() => extras.close()).then(
       () => {
         process.stdout.write("✔ worker stopped\n");
         process.exit(0);

@@ -9,16 +9,34 @@ import { createProviders } from "../providers/index.ts";
 import type { WorkerConfig } from "./env.ts";
 import { StartupError } from "./preflight.ts";
 import { createServiceClient } from "./supabase-client.ts";
+import { temporalConnectionOptions } from "./temporal-connection.ts";
 
 /** The workflows' source entry point, bundled by the worker at startup when no prebuilt bundle is given. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL("../workflows/index.ts", import.meta.url));
+
+/**
+ * How long running activities get to finish on shutdown before they are cancelled. The deployment's
+ * terminationGracePeriodSeconds must be longer (workflows/test/deploy-manifests.test.ts checks it).
+ */
+export const SHUTDOWN_GRACE_TIME = "20 seconds";
+
+/** The prebuilt bundle (given, or WORKFLOW_BUNDLE_PATH) when there is one, else the sources bundled now. */
+function workflowSource(bundle: WorkflowBundleOption | undefined, bundlePath: string | undefined) {
+  if (bundle) return { workflowBundle: bundle };
+  return bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: WORKFLOWS_PATH };
+}
 
 /** What a service running beside the worker gets: one Temporal connection and one Supabase client, shared. */
 export interface WorkerServiceContext {
   readonly config: WorkerConfig;
   readonly client: Client;
   readonly supabase: SupabaseClient;
+  /** The running worker (its getState() is what /readyz reports). */
+  readonly worker: Worker;
 }
+
+/** Builds activities registered beside the bootstrap's (the reconciler's sweep), with the worker's clients. */
+export type ExtraActivitiesFactory = (context: Omit<WorkerServiceContext, "worker">) => object;
 
 /** Something that runs beside the worker and stops before it (the reconciler hooks in here). */
 export interface WorkerService {
@@ -32,6 +50,8 @@ export interface StartWorkerOptions {
   readonly config: WorkerConfig;
   /** Started, in order, once the worker polls; stopped in reverse order before it shuts down. */
   readonly extraServices?: readonly WorkerServiceFactory[];
+  /** Merged into the worker's activities (the reconcile workflow's sweep). */
+  readonly extraActivities?: ExtraActivitiesFactory;
   /** Replaces the activities built from `config` (tests inject failing providers this way). */
   readonly activities?: BootstrapActivities;
   /** A prebuilt bundle (bundleWorkflowCode) instead of bundling WORKFLOWS_PATH at startup. */
@@ -67,7 +87,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const supabase = options.supabase ?? createServiceClient(config.supabaseUrl, config.serviceRoleKey);
   let connection: NativeConnection;
   try {
-    connection = await NativeConnection.connect({ address: config.temporal.address });
+    connection = await NativeConnection.connect(temporalConnectionOptions(config.temporal));
   } catch (error) {
     throw new StartupError(
       `cannot connect to Temporal at ${config.temporal.address}: ${error instanceof Error ? error.message : String(error)}`,
@@ -76,23 +96,26 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     );
   }
   const services: WorkerService[] = [];
+  const client = new Client({ connection, namespace: config.temporal.namespace });
   let worker: Worker;
   try {
     worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-      activities: options.activities ?? activitiesFromConfig(config, supabase),
+      ...workflowSource(options.workflowBundle, config.workflowBundlePath),
+      activities: {
+        ...(options.activities ?? activitiesFromConfig(config, supabase)),
+        ...options.extraActivities?.({ config, client, supabase }),
+      },
       // On shutdown, running activities get this long to finish before they are cancelled: longer
       // than the SMTP client's 15 s timeout, shorter than Kubernetes' default 30 s grace period.
-      shutdownGraceTime: "20 seconds",
+      shutdownGraceTime: SHUTDOWN_GRACE_TIME,
     });
   } catch (error) {
     await connection.close();
     throw error;
   }
-  const client = new Client({ connection, namespace: config.temporal.namespace });
   const done = worker.run();
 
   let stopping: Promise<void> | undefined;
@@ -108,7 +131,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   };
 
   try {
-    for (const factory of options.extraServices ?? []) services.push(await factory({ config, client, supabase }));
+    for (const factory of options.extraServices ?? []) services.push(await factory({ config, client, supabase, worker }));
   } catch (error) {
     await shutdown();
     throw error;

@@ -1,2 +1,3 @@
 /** Every workflow the worker registers: the bundle's entry point (`workflowsPath`). */
 export { organizationBootstrapWorkflow } from "./organization-bootstrap.ts";
+export { reconcileBootstrapsWorkflow } from "./reconcile-bootstraps.ts";

@@ -17,6 +17,7 @@ const options = defaultStackOptions();
 
 function printSummary(stack: Stack): void {
   const rows: Array<[string, string]> = [
+    ["Try it (browser)", `${stack.env.SUPABASE_URL}/`],
     ["API URL", stack.env.SUPABASE_URL],
     ["REST", `${stack.env.SUPABASE_URL}/rest/v1`],
     ["Realtime", `${stack.env.SUPABASE_URL.replace(/^http/, "ws")}/realtime/v1/websocket`],

@@ -8,6 +8,7 @@ import { verifyApiKey } from "./api-key.ts";
 import { createRestService } from "./rest/index.ts";
 import { createRealtimeService } from "./realtime/index.ts";
 import { createFunctionsService } from "./functions/index.ts";
+import { createTryPage } from "./try-page.ts";
 import type { GatewayDeps, HttpService, UpgradeService } from "./types.ts";
 
 export interface Gateway {
@@ -43,6 +44,7 @@ export async function startGateway(deps: GatewayDeps, port: number): Promise<Gat
   const rest: HttpService = await createRestService(deps);
   const functions: HttpService = await createFunctionsService(deps);
   const realtime = await createRealtimeService(deps);
+  const tryPage = createTryPage(deps);
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", deps.publicUrl);
@@ -62,6 +64,8 @@ export async function startGateway(deps: GatewayDeps, port: number): Promise<Gat
       if ((sub = mount(url.pathname, "/auth/v1")) !== undefined) return handleAuth(deps.keys, req, res, sub);
       if (url.pathname === "/_stack/health") return sendJson(res, 200, { status: "ok" });
       if ((sub = mount(url.pathname, "/_stack/realtime")) !== undefined) return handleRealtimeControl(req, res, sub);
+      // The local stack's "try it" page at / (try-page.ts); not part of Supabase's API.
+      if (await tryPage(req, res, url)) return;
       sendJson(res, 404, { message: `no route for ${url.pathname}` });
     };
     handle().catch((error: unknown) => {

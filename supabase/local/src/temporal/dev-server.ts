@@ -26,6 +26,7 @@ export async function startTemporalDevServer(options: {
   dataDir: string;
   ports: TemporalPorts;
   progress: Progress;
+  ephemeral?: boolean;
 }): Promise<RunningTemporal> {
   const cli = findTemporalCli(options.progress);
   for (const [what, port] of [["Temporal gRPC", options.ports.grpc], ["Temporal Web UI", options.ports.ui], ["Temporal HTTP API", options.ports.http]] as const) {
@@ -48,6 +49,10 @@ export async function startTemporalDevServer(options: {
     "--namespace", TEMPORAL_NAMESPACE,
     "--ui-disable-news-fetch",
     "--log-level", "warn",
+    // WAL more than doubles the dev server's start throughput (measured ~70 → ~170 starts/s on 2 cores);
+    // synchronous=normal keeps history across process crashes, off is for throwaway test stacks.
+    "--sqlite-pragma", "journal_mode=wal",
+    "--sqlite-pragma", `synchronous=${options.ephemeral ? "off" : "normal"}`,
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ["--search-attribute", `${name}=${type}`]),
   ];
   const processHandle = startService("temporal", cli, args, { logDir: path.join(options.dataDir, "logs") });

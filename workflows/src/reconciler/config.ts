@@ -1,0 +1,96 @@
+import { z } from "zod";
+import { parseDuration } from "./duration.ts";
+
+/**
+ * The reconciler's and the worker HTTP server's settings. Every one has a default that works with
+ * `npm start`'s stack, so the worker's deployment needs none of them; each is validated with the rest
+ * of the worker's environment (env.ts), one message listing every problem.
+ */
+export interface ReconcilerConfig {
+  /** False runs the worker without Realtime, sweeps or canary (e.g. a second worker pool). */
+  readonly enabled: boolean;
+  /** How often the Temporal Schedule runs a sweep. */
+  readonly intervalMs: number;
+  /** The sweep leaves bootstraps younger than this to the edge function and Realtime. */
+  readonly graceMs: number;
+  /** One Schedule per deployment, whatever the number of replicas. */
+  readonly scheduleId: string;
+  readonly canary: { readonly enabled: boolean; readonly intervalMs: number; readonly timeoutMs: number };
+}
+
+export interface WorkerHttpConfig {
+  readonly host: string;
+  /** 0 asks the OS for a free port (tests). */
+  readonly port: number;
+  /** False when WORKER_HTTP_PORT was left unset: a taken default port is then not fatal (see observability/server.ts). */
+  readonly portExplicit: boolean;
+}
+
+export const DEFAULT_WORKER_HTTP_PORT = 54330;
+export const DEFAULT_SCHEDULE_ID = "reconcile-bootstraps";
+
+const duration = (hint: string, minMs: number) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: "custom", message: `not a duration: ${hint}` });
+      return z.NEVER;
+    }
+    if (ms < minMs) {
+      ctx.addIssue({ code: "custom", message: `too short: at least ${minMs} ms (${hint})` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+const flag = (hint: string) =>
+  z.enum(["true", "false", "1", "0", "yes", "no", "on", "off"], { error: `must be true or false: ${hint}` }).transform((v) => ["true", "1", "yes", "on"].includes(v));
+
+const schema = z.object({
+  RECONCILER_ENABLED: flag("false runs the worker without its reconciler").optional(),
+  RECONCILE_INTERVAL: duration("how often the sweep runs, e.g. 30s", 1000).default(30_000),
+  RECONCILE_GRACE: duration("how old a bootstrap must be before the sweep starts it, e.g. 10s (0s in tests)", 0).default(10_000),
+  RECONCILE_SCHEDULE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, "letters, digits, . _ - only (a Temporal Schedule id)").default(DEFAULT_SCHEDULE_ID),
+  CANARY_ENABLED: flag("whether the worker checks Realtime with a canary event").optional(),
+  CANARY_INTERVAL: duration("how often the canary is written, e.g. 15s", 200).default(15_000),
+  CANARY_TIMEOUT: duration("how long a canary may take to come back over Realtime, e.g. 5s", 50).default(5_000),
+  WORKER_HTTP_HOST: z.string().min(1).optional(),
+  WORKER_HTTP_PORT: z.coerce.number({ error: "not a port number: e.g. 54330, or 0 for any free port" }).int().min(0).max(65535, "not a port number").optional(),
+});
+
+/** Every variable read here (for the deploy manifests' checks, like WORKER_ENV_NAMES in worker/env.ts). */
+export const RECONCILER_ENV_NAMES: readonly string[] = Object.keys(schema.shape);
+
+export type ReconcilerEnvResult =
+  | { ok: true; reconciler: ReconcilerConfig; http: WorkerHttpConfig }
+  | { ok: false; problems: string[] };
+
+/**
+ * Reads the settings from an environment whose empty values were already dropped. Local mode turns
+ * the canary on and listens on loopback; production mode needs CANARY_ENABLED=true for the canary
+ * (each one is an event in the append-only store) and listens on all interfaces for the probes.
+ */
+export function parseReconcilerEnv(env: Record<string, string | undefined>, mode: "local" | "production"): ReconcilerEnvResult {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.map(String).join(".")}: ${issue.message}`) };
+  }
+  const e = parsed.data;
+  if (e.CANARY_TIMEOUT >= e.CANARY_INTERVAL) {
+    return { ok: false, problems: ["CANARY_TIMEOUT: must be shorter than CANARY_INTERVAL (one canary at a time)"] };
+  }
+  return {
+    ok: true,
+    reconciler: {
+      enabled: e.RECONCILER_ENABLED ?? true,
+      intervalMs: e.RECONCILE_INTERVAL,
+      graceMs: e.RECONCILE_GRACE,
+      scheduleId: e.RECONCILE_SCHEDULE_ID,
+      canary: { enabled: e.CANARY_ENABLED ?? mode === "local", intervalMs: e.CANARY_INTERVAL, timeoutMs: e.CANARY_TIMEOUT },
+    },
+    http: {
+      host: e.WORKER_HTTP_HOST ?? (mode === "local" ? "127.0.0.1" : "0.0.0.0"),
+      port: e.WORKER_HTTP_PORT ?? DEFAULT_WORKER_HTTP_PORT,
+      portExplicit: e.WORKER_HTTP_PORT !== undefined,
+    },
+  };
+}

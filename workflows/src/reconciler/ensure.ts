@@ -1,0 +1,102 @@
+import { bootstrapInputFromEvent, type BootstrapEventRow, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowId, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
+import { errorMessage, type ReconcilerLog } from "./log.ts";
+import type { ReconcilerMetrics, ReconcilerPath } from "./metrics.ts";
+import type { RecordWorkflowStarted } from "./record-started.ts";
+import { Limiter } from "./limiter.ts";
+import type { BootstrapStarter } from "./starter.ts";
+
+export type EnsureOutcome =
+  | { readonly kind: "started"; readonly eventId: string; readonly workflowId: string; readonly runId: string }
+  | { readonly kind: "already_started"; readonly eventId: string; readonly workflowId: string; readonly runId?: string; readonly startedBy?: StartedBy }
+  | { readonly kind: "invalid"; readonly eventId: string; readonly reason: string };
+
+export interface EnsureDeps {
+  readonly starter: BootstrapStarter;
+  readonly record: RecordWorkflowStarted;
+  readonly metrics: ReconcilerMetrics;
+  readonly log: ReconcilerLog;
+  /** Ensures in flight at once in this process, all paths together (default 16). */
+  readonly concurrency?: number;
+}
+
+function parseRow(row: unknown): { ok: true; input: BootstrapWorkflowInput } | { ok: false; eventId: string; reason: string } {
+  const eventId = typeof (row as { id?: unknown } | null)?.id === "string" ? (row as { id: string }).id : "(no id)";
+  try {
+    return { ok: true, input: bootstrapInputFromEvent(row as BootstrapEventRow) };
+  } catch (error) {
+    const issues = (error as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues;
+    const reason = issues ? issues.map((i) => `${i.path.map(String).join(".") || "(row)"} ${i.message}`).join("; ") : errorMessage(error);
+    return { ok: false, eventId, reason };
+  }
+}
+
+/**
+ * "Ensure the workflow" for one `organization.bootstrap.initiated` row, by any path:
+ * - start it; if this call created the run, record workflow_started with this path as the starter;
+ * - if it already exists and the caller found the row by querying for bootstraps WITHOUT a
+ *   workflow_started event (the sweep), record it now, with the run id from describe() and the starter
+ *   named in the run's memo — the path that really started it (e.g. the edge function that died between
+ *   its start and its record). The Realtime path skips this: the edge function or the workflow's first
+ *   activity records it, and the sweep is there if both did not.
+ * Concurrent ensures of one event in this process share one attempt.
+ * Rejects when Temporal or Supabase fails; the row then stays pending for the next sweep.
+ */
+export class BootstrapEnsurer {
+  private readonly inFlight = new Map<string, Promise<EnsureOutcome>>();
+  private readonly reportedInvalid = new Set<string>();
+  private readonly limiter: Limiter;
+
+  constructor(private readonly deps: EnsureDeps) {
+    this.limiter = new Limiter(deps.concurrency ?? 16);
+  }
+
+  ensure(row: unknown, path: ReconcilerPath): Promise<EnsureOutcome> {
+    const parsed = parseRow(row);
+    if (!parsed.ok) {
+      if (!this.reportedInvalid.has(parsed.eventId)) {
+        // Once per event per process: the sweep meets it again on every run.
+        this.reportedInvalid.add(parsed.eventId);
+        this.deps.metrics.invalidEvent();
+        this.deps.log.error("bootstrap event is not valid, no workflow started: it needs a person", { eventId: parsed.eventId, path, reason: parsed.reason });
+      }
+      return Promise.resolve({ kind: "invalid", eventId: parsed.eventId, reason: parsed.reason });
+    }
+    const { input } = parsed;
+    const running = this.inFlight.get(input.eventId);
+    if (running) return running;
+    const attempt = this.limiter.run(() => this.attempt(input, path)).finally(() => this.inFlight.delete(input.eventId));
+    this.inFlight.set(input.eventId, attempt);
+    return attempt;
+  }
+
+  private async attempt(input: BootstrapWorkflowInput, path: ReconcilerPath): Promise<EnsureOutcome> {
+    const { starter, record, metrics, log } = this.deps;
+    const workflowId = bootstrapWorkflowId(input.organizationId);
+    const base = { eventId: input.eventId, workflowId };
+    try {
+      const result = await starter.start(input, path);
+      if (result.status === "started") {
+        metrics.workflowStarted(path);
+        log.info(`started ${workflowId}`, { path, eventId: input.eventId, runId: result.runId });
+        try {
+          await record(input, { workflowId, runId: result.runId, startedBy: path });
+        } catch (error) {
+          // The run exists and records itself as its first activity (same key); the sweep backs that up.
+          log.warn("workflow_started not written (the workflow writes it itself)", { workflowId, error: errorMessage(error) });
+        }
+        return { kind: "started", ...base, runId: result.runId };
+      }
+      metrics.workflowAlreadyStarted(path);
+      if (path !== "sweep") return { kind: "already_started", ...base };
+      const run = await starter.describe(workflowId);
+      const startedBy = run.startedBy ?? path;
+      await record(input, { workflowId, runId: run.runId, startedBy });
+      log.info(`recorded the start of ${workflowId}, which had no workflow_started event`, { startedBy, runId: run.runId, status: run.status });
+      return { kind: "already_started", ...base, runId: run.runId, startedBy };
+    } catch (error) {
+      metrics.ensureFailed(path);
+      throw new Error(`ensuring ${workflowId} (event ${input.eventId}) failed: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+}

@@ -1,0 +1,228 @@
+import type { SupabaseClient } from "@supabase/supabase-js";
+import type { Client } from "@temporalio/client";
+import { BOOTSTRAP_TASK_QUEUE } from "@org-bootstrap/shared/workflow-contract.ts";
+import type { WorkerService, WorkerServiceContext } from "../worker/run-worker.ts";
+import { createReconcileActivities, type ReconcileActivities } from "./activities.ts";
+import { Canary } from "./canary.ts";
+import type { ReconcilerConfig } from "./config.ts";
+import { BootstrapEnsurer } from "./ensure.ts";
+import { consoleLog, errorMessage, type ReconcilerLog } from "./log.ts";
+import { ReconcilerMetrics, type SweepTrigger } from "./metrics.ts";
+import { pendingReader } from "./pending.ts";
+import { RealtimeListener } from "./realtime-listener.ts";
+import { workflowStartedRecorder } from "./record-started.ts";
+import { upsertReconcileSchedule } from "./schedule.ts";
+import { temporalStarter } from "./starter.ts";
+import { sweepPending, type SweepDeps, type SweepSummary } from "./sweep.ts";
+
+/** Real Realtime can say SUBSCRIBED before changes flow (supabase-js#1599): a second catch-up this much later covers that window. */
+export const SETTLE_SWEEP_DELAY_MS = 2_000;
+/** How long startup waits for the first SUBSCRIBED before going on without it (the sweep covers meanwhile). */
+const FIRST_SUBSCRIBE_WAIT_MS = 10_000;
+
+export type SweepRecord = NonNullable<ReconcilerStatus["lastSweep"]>;
+
+export interface ReconcilerStatus {
+  readonly enabled: boolean;
+  readonly realtime?: ReturnType<RealtimeListener["status"]>;
+  readonly canary?: ReturnType<Canary["status"]> | { enabled: false };
+  readonly lastSweep?: {
+    trigger: SweepTrigger;
+    startedAt: string;
+    outcome: "ok" | "error";
+    durationMs: number;
+    found?: number;
+    started?: number;
+    pages?: number;
+    error?: string;
+  };
+  readonly schedule?: { id: string; everyMs: number; graceMs: number };
+}
+
+export interface Reconciler {
+  readonly metrics: ReconcilerMetrics;
+  /** For startWorker's `extraActivities`: the reconcile workflow's activity. */
+  activities(context: Pick<WorkerServiceContext, "client" | "supabase">): ReconcileActivities;
+  /** For startWorker's `extraServices`: upserts the Schedule, subscribes to Realtime, runs the canary. */
+  service(context: WorkerServiceContext): Promise<WorkerService>;
+  status(): ReconcilerStatus;
+  /** The last few sweeps of this process, oldest first. */
+  recentSweeps(): readonly SweepRecord[];
+  /** Runs a catch-up sweep now (also what every SUBSCRIBED does). Resolves when it is done. */
+  catchUp(): Promise<void>;
+}
+
+export interface ReconcilerOptions {
+  readonly config: ReconcilerConfig;
+  /** The worker's task queue, where the Schedule runs its sweeps. */
+  readonly taskQueue: string;
+  readonly log?: ReconcilerLog;
+  readonly metrics?: ReconcilerMetrics;
+  /** Where bootstrap workflows are started: always the shared BOOTSTRAP_TASK_QUEUE, like the edge function. */
+  readonly bootstrapTaskQueue?: string;
+  readonly sweep?: Pick<SweepDeps, "pageSize" | "concurrency">;
+}
+
+interface Core {
+  readonly ensurer: BootstrapEnsurer;
+  readonly sweepDeps: SweepDeps;
+}
+
+/**
+ * The safety net of the direct path, three ways over one "ensure the workflow" function:
+ * Realtime (fast), a catch-up sweep after every (re)subscribe (what Realtime never delivers while
+ * down), and a sweep run by a Temporal Schedule (certainty, once per interval for all replicas).
+ * Every path starts the same idempotent request, so there is one workflow per event whoever wins.
+ */
+export function createReconciler(options: ReconcilerOptions): Reconciler {
+  const { config } = options;
+  const log = options.log ?? consoleLog();
+  const metrics = options.metrics ?? new ReconcilerMetrics();
+  let core: Core | undefined;
+  let listener: RealtimeListener | undefined;
+  let canary: Canary | undefined;
+  const sweeps: SweepRecord[] = [];
+  const remember = (sweep: SweepRecord) => {
+    sweeps.push(sweep);
+    if (sweeps.length > 20) sweeps.shift();
+  };
+  const active = new Set<Promise<unknown>>();
+
+  const coreFor = (client: Client, supabase: SupabaseClient): Core => {
+    if (core) return core;
+    const ensurer = new BootstrapEnsurer({
+      starter: temporalStarter(client, { taskQueue: options.bootstrapTaskQueue ?? BOOTSTRAP_TASK_QUEUE }),
+      record: workflowStartedRecorder(supabase),
+      metrics,
+      log,
+    });
+    core = { ensurer, sweepDeps: { readPending: pendingReader(supabase), ensurer, metrics, log, ...options.sweep } };
+    return core;
+  };
+
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    active.add(promise);
+    void promise.finally(() => active.delete(promise)).catch(() => undefined);
+    return promise;
+  };
+
+  const runSweep = async (graceMs: number, trigger: SweepTrigger, onPage?: () => void): Promise<SweepSummary> => {
+    if (!core) throw new Error("the reconciler has no clients yet: register its activities with startWorker");
+    const startedAt = new Date();
+    try {
+      const summary = await sweepPending({ ...core.sweepDeps, ...(onPage ? { onPage } : {}) }, graceMs, trigger);
+      remember({
+        trigger, startedAt: startedAt.toISOString(), outcome: "ok", durationMs: summary.durationMs,
+        found: summary.found, started: summary.started, pages: summary.pages,
+      });
+      return summary;
+    } catch (error) {
+      remember({ trigger, startedAt: startedAt.toISOString(), outcome: "error", durationMs: Date.now() - startedAt.getTime(), error: errorMessage(error) });
+      throw error;
+    }
+  };
+
+  // One catch-up at a time; a SUBSCRIBED during one asks for exactly one more after it.
+  let catchUpRunning: Promise<void> | undefined;
+  let catchUpAgain = false;
+  const catchUp = (): Promise<void> => {
+    if (catchUpRunning) {
+      catchUpAgain = true;
+      return catchUpRunning;
+    }
+    catchUpRunning = track((async () => {
+      do {
+        catchUpAgain = false;
+        // No grace: its job is exactly what was committed before SUBSCRIBED, however recent.
+        await runSweep(0, "catch_up").catch(() => undefined); // logged and counted by the sweep
+      } while (catchUpAgain && listener?.state !== "stopped");
+      catchUpRunning = undefined;
+    })());
+    return catchUpRunning;
+  };
+
+  let settleTimer: NodeJS.Timeout | undefined;
+  const onSubscribed = () => {
+    void catchUp();
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(() => void catchUp(), SETTLE_SWEEP_DELAY_MS);
+  };
+
+  return {
+    metrics,
+    catchUp,
+
+    activities(context) {
+      coreFor(context.client, context.supabase);
+      return createReconcileActivities((graceMs, onPage) => runSweep(graceMs, "schedule", onPage));
+    },
+
+    async service(context) {
+      const { ensurer } = coreFor(context.client, context.supabase);
+      await upsertReconcileSchedule(context.client, {
+        scheduleId: config.scheduleId,
+        intervalMs: config.intervalMs,
+        graceMs: config.graceMs,
+        taskQueue: options.taskQueue,
+      }, log);
+
+      const realtime = new RealtimeListener({
+        supabase: context.supabase,
+        log,
+        metrics,
+        onBootstrap: (row) => {
+          // Failures are counted and logged by the ensurer; the sweep retries the event later.
+          track(ensurer.ensure(row, "realtime")).catch((error: unknown) => log.warn(errorMessage(error), { path: "realtime" }));
+        },
+        ...(config.canary.enabled ? { onCanary: (row: Record<string, unknown>) => canary?.received(row) } : {}),
+        onSubscribed,
+      });
+      listener = realtime;
+      realtime.start();
+      if (!(await realtime.waitUntilSubscribed(FIRST_SUBSCRIBE_WAIT_MS))) {
+        log.warn("Realtime is not subscribed yet: retrying in the background; the sweep covers meanwhile");
+      }
+
+      if (config.canary.enabled) {
+        canary = new Canary({
+          supabase: context.supabase,
+          log,
+          metrics,
+          intervalMs: config.canary.intervalMs,
+          timeoutMs: config.canary.timeoutMs,
+          isSubscribed: () => realtime.state === "subscribed" || realtime.state === "degraded",
+          onMiss: () => {
+            realtime.setDegraded(true);
+            void catchUp();
+            realtime.resubscribe("a canary was not delivered");
+          },
+          onRecovered: () => realtime.setDegraded(false),
+        });
+        canary.start();
+      }
+
+      return {
+        name: "reconciler",
+        async stop() {
+          canary?.stop();
+          clearTimeout(settleTimer);
+          await realtime.stop();
+          // In-flight ensures finish (each bounded by the Temporal call timeout) before the connection closes.
+          await Promise.allSettled([...active]);
+        },
+      };
+    },
+
+    recentSweeps: () => [...sweeps],
+
+    status() {
+      return {
+        enabled: true,
+        ...(listener ? { realtime: listener.status() } : {}),
+        canary: canary ? canary.status() : { enabled: false },
+        ...(sweeps.length > 0 ? { lastSweep: sweeps[sweeps.length - 1] } : {}),
+        schedule: { id: config.scheduleId, everyMs: config.intervalMs, graceMs: config.graceMs },
+      };
+    },
+  };
+}

@@ -1,0 +1,228 @@
+import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
+import { EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
+import { Backoff } from "./backoff.ts";
+import { formatDuration } from "./duration.ts";
+import { errorMessage, type ReconcilerLog } from "./log.ts";
+import type { RealtimeState, ReconcilerMetrics } from "./metrics.ts";
+import { TokenRefresher } from "./token-refresh.ts";
+
+/** The seed plan's channel and filter (requirements, not choices). */
+export const CHANNEL_NAME = "workflow_events";
+export const BOOTSTRAP_FILTER = `event_type=eq.${EVENT_TYPES.bootstrapInitiated}`;
+export const CANARY_FILTER = `event_type=eq.${EVENT_TYPES.reconcilerCanary}`;
+
+type Row = Record<string, unknown>;
+
+export interface RealtimeListenerOptions {
+  readonly supabase: SupabaseClient;
+  readonly log: ReconcilerLog;
+  readonly metrics: ReconcilerMetrics;
+  /** Each `organization.bootstrap.initiated` row Realtime delivers. */
+  readonly onBootstrap: (row: Row) => void;
+  /** Each `reconciler.canary` row (a second binding on the same channel); omit to not bind it. */
+  readonly onCanary?: (row: Row) => void;
+  /** After every SUBSCRIBED (`resubscribed` false only for the first): changes committed while down were never delivered. */
+  readonly onSubscribed: (resubscribed: boolean) => void;
+  /** Delays between resubscribe attempts; default 250 ms doubling to 30 s, full jitter. */
+  readonly backoff?: Backoff;
+  /** How long a join may take before TIMED_OUT (realtime-js's default is 10 s). */
+  readonly joinTimeoutMs?: number;
+}
+
+/**
+ * The Realtime fast path: one channel `workflow_events` with INSERT bindings on `domain_events`.
+ *
+ * Health: SUBSCRIBED, CHANNEL_ERROR, TIMED_OUT and CLOSED are all handled. Any state but SUBSCRIBED
+ * schedules a resubscribe with exponential backoff and jitter, forever; a resubscribe first removes
+ * the old channel and closes the socket (a fresh connection also cures a socket that is open but
+ * silent), so channels never stack. realtime-js's own rejoin may win the race after a dropped
+ * socket; its SUBSCRIBED cancels the pending resubscribe. Callbacks of a replaced channel are
+ * ignored (each channel has a generation). Each transition is logged once.
+ */
+export class RealtimeListener {
+  private generation = 0;
+  private channel: RealtimeChannel | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private current: RealtimeState = "stopped";
+  private degraded = false;
+  private everSubscribed = false;
+  private downSince: number | undefined;
+  private lastSubscribedAt: Date | undefined;
+  private readonly backoff: Backoff;
+  private readonly tokens: TokenRefresher;
+  private readonly subscribedWaiters = new Set<() => void>();
+  /** Subscribes run one after the other: a removal must finish closing the socket before the next join. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: RealtimeListenerOptions) {
+    this.backoff = options.backoff ?? new Backoff({ baseMs: 250, capMs: 30_000 });
+    this.tokens = new TokenRefresher(options.supabase.realtime, options.log);
+  }
+
+  get state(): RealtimeState {
+    return this.current;
+  }
+
+  status(): { state: RealtimeState; degraded: boolean; lastSubscribedAt?: string; downForMs?: number } {
+    return {
+      state: this.current,
+      degraded: this.degraded,
+      ...(this.lastSubscribedAt ? { lastSubscribedAt: this.lastSubscribedAt.toISOString() } : {}),
+      ...(this.downSince !== undefined ? { downForMs: Date.now() - this.downSince } : {}),
+    };
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.options.log.info(`subscribing to Realtime`, { channel: CHANNEL_NAME, filter: BOOTSTRAP_FILTER });
+    void this.subscribe();
+  }
+
+  /** Resolves at the next SUBSCRIBED, or false after `timeoutMs`. */
+  waitUntilSubscribed(timeoutMs: number): Promise<boolean> {
+    if (this.current === "subscribed" || this.current === "degraded") return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (value: boolean) => {
+        clearTimeout(timer);
+        this.subscribedWaiters.delete(onSubscribed);
+        resolve(value);
+      };
+      const onSubscribed = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.subscribedWaiters.add(onSubscribed);
+    });
+  }
+
+  /** Marks deliveries as unreliable (a canary missed) until `setDegraded(false)`; the state gauge shows it. */
+  setDegraded(degraded: boolean): void {
+    if (this.degraded === degraded) return;
+    this.degraded = degraded;
+    if (this.current === "subscribed" || this.current === "degraded") this.enter(degraded ? "degraded" : "subscribed");
+  }
+
+  /** Replaces the channel now, e.g. after a canary missed: the subscription looks fine but delivers nothing. */
+  resubscribe(reason: string): void {
+    if (this.stopped) return;
+    this.options.log.warn(`Realtime resubscribing: ${reason}`, { channel: CHANNEL_NAME });
+    this.markDown();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    void this.subscribe();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.generation += 1;
+    clearTimeout(this.retryTimer);
+    this.tokens.stop();
+    await this.queue; // a replacement in progress sees `stopped` and ends; then there is one channel at most
+    const channel = this.channel;
+    this.channel = undefined;
+    if (channel) await this.options.supabase.removeChannel(channel).catch(() => undefined);
+    await this.options.supabase.realtime.disconnect().catch(() => undefined);
+    this.enter("stopped");
+  }
+
+  private subscribe(): Promise<void> {
+    const generation = ++this.generation;
+    this.queue = this.queue.then(() => this.replaceChannel(generation)).catch((error: unknown) => {
+      this.options.log.error("Realtime subscribe failed", { error: errorMessage(error) });
+      if (generation === this.generation) this.onLost("CHANNEL_ERROR", error instanceof Error ? error : undefined);
+    });
+    return this.queue;
+  }
+
+  private async replaceChannel(generation: number): Promise<void> {
+    if (this.stopped || generation !== this.generation) return; // superseded while queued
+    const { supabase } = this.options;
+    const old = this.channel;
+    this.channel = undefined;
+    if (old) {
+      await supabase.removeChannel(old).catch(() => undefined);
+      // removeChannel closes the socket when no channel is left, without waiting; a subscribe while it is
+      // still closing would be buffered on the dying socket until the join times out. Wait for the close.
+      await supabase.realtime.disconnect().catch(() => undefined);
+    }
+    if (this.stopped || generation !== this.generation) return;
+    if (this.current !== "down") this.enter("subscribing");
+    try {
+      // The freshest token from supabase-js's accessToken callback, so a rejoin never carries a stale one.
+      await supabase.realtime.setAuth();
+    } catch (error) {
+      this.options.log.warn("Realtime token refresh failed; joining with the current one", { error: errorMessage(error) });
+    }
+    if (this.stopped || generation !== this.generation) return;
+
+    const isCurrent = () => !this.stopped && generation === this.generation;
+    let channel = supabase
+      .channel(CHANNEL_NAME)
+      .on("postgres_changes", { event: "INSERT", schema: "public", table: "domain_events", filter: BOOTSTRAP_FILTER }, (payload) => {
+        if (!isCurrent()) return;
+        this.options.metrics.eventReceived("bootstrap");
+        this.options.onBootstrap(payload.new as Row);
+      });
+    const { onCanary } = this.options;
+    if (onCanary) {
+      channel = channel.on("postgres_changes", { event: "INSERT", schema: "public", table: "domain_events", filter: CANARY_FILTER }, (payload) => {
+        if (!isCurrent()) return;
+        this.options.metrics.eventReceived("canary");
+        onCanary(payload.new as Row);
+      });
+    }
+    this.channel = channel;
+    channel.subscribe((status, error) => {
+      if (!isCurrent()) return;
+      if (status === "SUBSCRIBED") this.onSubscribed();
+      else this.onLost(status, error);
+    }, this.options.joinTimeoutMs);
+  }
+
+  private onSubscribed(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const resubscribed = this.everSubscribed;
+    const attempts = this.backoff.attempts;
+    this.everSubscribed = true;
+    this.lastSubscribedAt = new Date();
+    if (resubscribed) {
+      this.options.metrics.realtimeReconnected();
+      const downFor = this.downSince !== undefined ? formatDuration(Date.now() - this.downSince) : "0ms";
+      this.options.log.info(`✅ Realtime resubscribed after ${downFor} down`, { channel: CHANNEL_NAME, attempts });
+    } else {
+      // The seed plan's success criterion, word for word.
+      this.options.log.info("✅ Subscribed to workflow events via Supabase Realtime", { channel: CHANNEL_NAME, filter: BOOTSTRAP_FILTER });
+    }
+    this.downSince = undefined;
+    this.backoff.reset();
+    this.enter(this.degraded ? "degraded" : "subscribed");
+    this.tokens.watch();
+    for (const waiter of [...this.subscribedWaiters]) waiter();
+    this.options.onSubscribed(resubscribed);
+  }
+
+  private onLost(status: string, error: Error | undefined): void {
+    if (this.current !== "down") {
+      this.options.log.warn(`Realtime channel ${status}${error ? `: ${errorMessage(error)}` : ""}; resubscribing with backoff`, { channel: CHANNEL_NAME });
+    }
+    this.markDown();
+    if (this.retryTimer) return;
+    const delay = this.backoff.next();
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.subscribe();
+    }, delay);
+  }
+
+  private markDown(): void {
+    this.downSince ??= Date.now();
+    this.enter("down");
+  }
+
+  private enter(state: RealtimeState): void {
+    this.current = state;
+    this.options.metrics.setRealtimeState(state);
+  }
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from "node:crypto";
+import { isGrpcServiceError, type Client } from "@temporalio/client";
+import type { temporal } from "@temporalio/proto";
+import { bootstrapStartMetadata, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { SEARCH_ATTRIBUTES, type SearchAttributeName } from "@org-bootstrap/shared/stack-contract.ts";
+import { encodeJsonPayload, encodePayloadMap, encodeSearchAttributePayload } from "@org-bootstrap/shared/temporal/payload.ts";
+import { enums } from "@org-bootstrap/shared/temporal/proto.ts";
+import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE, STARTED_BY, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
+
+export type StartResult = { readonly status: "started"; readonly runId: string } | { readonly status: "already_started" };
+
+export interface RunDescription {
+  readonly runId: string;
+  /** From the run's memo: the path whose start request created it (undefined if the memo lacks it). */
+  readonly startedBy: StartedBy | undefined;
+  readonly status: string;
+}
+
+/** The two Temporal calls the reconciler makes; a fake in unit tests. */
+export interface BootstrapStarter {
+  start(input: BootstrapWorkflowInput, startedBy: StartedBy): Promise<StartResult>;
+  describe(workflowId: string): Promise<RunDescription>;
+}
+
+/** Per attempt: a hung Temporal fails the ensure instead of stalling the Realtime handler or a sweep page. */
+export const TEMPORAL_CALL_TIMEOUT_MS = 10_000;
+/** Pauses before the 2nd and 3rd attempt of a start that timed out or found Temporal unavailable. */
+const RETRY_DELAYS_MS = [250, 1_000];
+const GRPC_ALREADY_EXISTS = 6;
+/** CANCELLED is what the native connection reports when our own deadline passes ("Timeout expired"). */
+const RETRYABLE_GRPC = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+
+/**
+ * StartWorkflowExecution for one bootstrap, field for field what the edge function sends over
+ * gRPC-web (shared/src/temporal/client.ts): built from bootstrapStartMetadata() with the same shared
+ * payload encoders, REJECT_DUPLICATE and conflict policy FAIL. Only `requestId` and `identity` differ.
+ */
+export function bootstrapStartRequest(
+  namespace: string,
+  input: BootstrapWorkflowInput,
+  startedBy: StartedBy,
+  ids: { requestId: string; identity: string; taskQueue?: string },
+): temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest {
+  const meta = bootstrapStartMetadata(input, startedBy);
+  return {
+    namespace,
+    workflowId: meta.workflowId,
+    workflowType: { name: BOOTSTRAP_WORKFLOW_TYPE },
+    taskQueue: { name: ids.taskQueue ?? BOOTSTRAP_TASK_QUEUE, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    input: { payloads: [encodeJsonPayload(input)] },
+    identity: ids.identity,
+    requestId: ids.requestId,
+    workflowIdReusePolicy: enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+    workflowIdConflictPolicy: enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+    memo: { fields: encodePayloadMap(meta.memo) },
+    searchAttributes: {
+      indexedFields: Object.fromEntries(
+        (Object.entries(meta.searchAttributes) as Array<[SearchAttributeName, string]>).map(([name, value]) => [
+          name,
+          encodeSearchAttributePayload(SEARCH_ATTRIBUTES[name], value),
+        ]),
+      ),
+    },
+    userMetadata: { summary: encodeJsonPayload(meta.staticSummary) },
+  };
+}
+
+const grpcCode = (error: unknown): number | undefined => (isGrpcServiceError(error) ? error.code : undefined);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Starts and describes bootstrap workflows through the worker's Temporal client.
+ *
+ * The requestId is `${eventId}:${path}:${process}` — not the event id the edge function uses — and
+ * that is deliberate. Temporal (server 1.32, `temporal server start-dev` of CLI 1.9.1, measured)
+ * answers a start whose requestId matches the run's with `started: true` and the existing run id, even
+ * after the run has closed. With one requestId shared by every path, every racing starter (the edge
+ * function, Realtime on each replica, the sweep) would be told it started the run and would count and
+ * record itself as the starter. With one requestId per path and process, exactly one starter gets the
+ * run; the others get ALREADY_EXISTS ("already started", success). And a retry of our own start — after
+ * a timeout whose request did reach the server — still learns that it was the one that started it.
+ */
+export function temporalStarter(client: Client, options: { taskQueue?: string; timeoutMs?: number; processId?: string } = {}): BootstrapStarter {
+  const timeoutMs = options.timeoutMs ?? TEMPORAL_CALL_TIMEOUT_MS;
+  const processId = options.processId ?? randomUUID();
+  const identity = client.options.identity ?? `reconciler-${processId}`;
+  const withDeadline = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + timeoutMs, fn);
+  return {
+    async start(input, startedBy) {
+      const request = bootstrapStartRequest(client.options.namespace, input, startedBy, {
+        requestId: `${input.eventId}:${startedBy}:${processId}`,
+        identity,
+        ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
+      });
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          const response = await withDeadline(() => client.workflowService.startWorkflowExecution(request));
+          return { status: "started", runId: response.runId };
+        } catch (error) {
+          const code = grpcCode(error);
+          if (code === GRPC_ALREADY_EXISTS) return { status: "already_started" };
+          const delay = RETRY_DELAYS_MS[attempt];
+          if (delay === undefined || code === undefined || !RETRYABLE_GRPC.has(code)) throw error;
+          await sleep(delay);
+        }
+      }
+    },
+    async describe(workflowId) {
+      const description = await withDeadline(() => client.workflow.getHandle(workflowId).describe());
+      const memoStartedBy = description.memo?.["startedBy"];
+      return {
+        runId: description.runId,
+        startedBy: (STARTED_BY as readonly unknown[]).includes(memoStartedBy) ? (memoStartedBy as StartedBy) : undefined,
+        status: description.status.name,
+      };
+    },
+  };
+}

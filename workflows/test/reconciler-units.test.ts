@@ -1,0 +1,303 @@
+/**
+ * The reconciler's pieces without servers: settings, backoff, the start request, "ensure" and the
+ * sweep against fakes. The same pieces against the real stack are in the other reconciler suites.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { bootstrapStartMetadata, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { decodeUnaryRequest } from "@org-bootstrap/shared/grpc-web/request.ts";
+import { encodeGrpcWebBody } from "@org-bootstrap/shared/grpc-web/response.ts";
+import { GrpcStatus } from "@org-bootstrap/shared/grpc-web/status.ts";
+import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
+import { workflowservice } from "@org-bootstrap/shared/temporal/proto.ts";
+import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
+import { Backoff } from "../src/reconciler/backoff.ts";
+import { parseReconcilerEnv } from "../src/reconciler/config.ts";
+import { formatDuration, parseDuration } from "../src/reconciler/duration.ts";
+import { BootstrapEnsurer } from "../src/reconciler/ensure.ts";
+import { Limiter } from "../src/reconciler/limiter.ts";
+import { errorMessage, memoryLog } from "../src/reconciler/log.ts";
+import { ReconcilerMetrics } from "../src/reconciler/metrics.ts";
+import type { RecordWorkflowStarted } from "../src/reconciler/record-started.ts";
+import { bootstrapStartRequest, type BootstrapStarter, type StartResult } from "../src/reconciler/starter.ts";
+import { sweepPending } from "../src/reconciler/sweep.ts";
+import { jwtExpiryMs } from "../src/reconciler/token-refresh.ts";
+import { formatEnvProblems, parseWorkerEnv } from "../src/worker/env.ts";
+
+const BASE_ENV = {
+  SUPABASE_URL: "http://127.0.0.1:54321",
+  SUPABASE_SERVICE_ROLE_KEY: "x".repeat(40),
+  TEMPORAL_ADDRESS: "127.0.0.1:7233",
+  TEMPORAL_NAMESPACE: "default",
+};
+
+function row(overrides: Record<string, unknown> = {}) {
+  const organizationId = randomUUID();
+  return {
+    id: randomUUID(),
+    stream_id: organizationId,
+    stream_type: "organization",
+    event_type: "organization.bootstrap.initiated",
+    event_data: { name: "Acme", subdomain: `acme-${organizationId.slice(0, 8)}`, contactEmail: "ops@acme.test", admins: [{ email: "ada@acme.test" }] },
+    created_at: new Date(Date.now() - 42_000).toISOString(),
+    ...overrides,
+  };
+}
+
+/** A Temporal that knows which workflow ids exist, and who started each. */
+function fakeTemporal(options: { failStart?: (input: BootstrapWorkflowInput) => Error | undefined } = {}) {
+  const runs = new Map<string, { runId: string; startedBy: StartedBy }>();
+  const calls: string[] = [];
+  const starter: BootstrapStarter = {
+    async start(input, startedBy): Promise<StartResult> {
+      calls.push(`start ${input.organizationId} ${startedBy}`);
+      await new Promise((resolve) => setImmediate(resolve));
+      const failure = options.failStart?.(input);
+      if (failure) throw failure;
+      const workflowId = `org-bootstrap-${input.organizationId}`;
+      if (runs.has(workflowId)) return { status: "already_started" };
+      const runId = randomUUID();
+      runs.set(workflowId, { runId, startedBy });
+      return { status: "started", runId };
+    },
+    async describe(workflowId) {
+      calls.push(`describe ${workflowId}`);
+      const run = runs.get(workflowId);
+      if (!run) throw new Error(`no workflow ${workflowId}`);
+      return { runId: run.runId, startedBy: run.startedBy, status: "RUNNING" };
+    },
+  };
+  return { starter, runs, calls };
+}
+
+function ensurerWith(temporal: ReturnType<typeof fakeTemporal>, recordFails = false) {
+  const records: Array<{ organizationId: string; runId: string; startedBy: StartedBy }> = [];
+  const record: RecordWorkflowStarted = async (input, data) => {
+    if (recordFails) throw new Error("event store down");
+    records.push({ organizationId: input.organizationId, runId: data.runId, startedBy: data.startedBy });
+  };
+  const metrics = new ReconcilerMetrics({ defaultMetrics: false });
+  const log = memoryLog();
+  return { ensurer: new BootstrapEnsurer({ starter: temporal.starter, record, metrics, log }), records, metrics, log };
+}
+
+async function metric(metrics: ReconcilerMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const found = (await metrics.registry.getSingleMetric(name)?.get())?.values.find((v) =>
+    Object.entries(labels).every(([k, value]) => (v.labels as Record<string, unknown>)[k] === value));
+  return found?.value ?? 0;
+}
+
+test("durations: 30s, 500ms, 2m, 1h and bare seconds; anything else is refused", () => {
+  assert.deepEqual(["30s", "500ms", "2m", "1h", "15", "0s", "1.5s"].map(parseDuration), [30_000, 500, 120_000, 3_600_000, 15_000, 0, 1500]);
+  for (const bad of ["", "s", "-1s", "10 minutes", "1d", "1e3"]) assert.equal(parseDuration(bad), undefined, bad);
+  assert.deepEqual([500, 1500, 30_000, 90_000].map(formatDuration), ["500ms", "1.5s", "30s", "1.5m"]);
+});
+
+test("settings: documented defaults per mode, and every bad value named with its fix among the worker's problems", () => {
+  const local = parseReconcilerEnv({}, "local");
+  assert.ok(local.ok);
+  assert.deepEqual(local.reconciler, {
+    enabled: true, intervalMs: 30_000, graceMs: 10_000, scheduleId: "reconcile-bootstraps",
+    canary: { enabled: true, intervalMs: 15_000, timeoutMs: 5_000 },
+  });
+  assert.deepEqual(local.http, { host: "127.0.0.1", port: 54330, portExplicit: false });
+  const production = parseReconcilerEnv({ CANARY_ENABLED: "false" }, "production");
+  assert.ok(production.ok);
+  assert.equal(production.reconciler.canary.enabled, false);
+  assert.equal(production.http.host, "0.0.0.0");
+  const productionDefault = parseReconcilerEnv({}, "production");
+  assert.equal(productionDefault.ok && productionDefault.reconciler.canary.enabled, false, "production: off unless asked");
+
+  const tuned = parseWorkerEnv({ ...BASE_ENV, WORKFLOW_MODE: "local", RECONCILE_INTERVAL: "2s", RECONCILE_GRACE: "0s", WORKER_HTTP_PORT: "0", RECONCILER_ENABLED: "false" });
+  assert.ok(tuned.ok);
+  assert.deepEqual([tuned.config.reconciler.intervalMs, tuned.config.reconciler.graceMs, tuned.config.http.port, tuned.config.http.portExplicit, tuned.config.reconciler.enabled], [2000, 0, 0, true, false]);
+
+  const bad = parseWorkerEnv({
+    ...BASE_ENV, WORKFLOW_MODE: "local", RECONCILE_INTERVAL: "soon", RECONCILE_GRACE: "-1s", CANARY_ENABLED: "maybe",
+    WORKER_HTTP_PORT: "http", RECONCILE_SCHEDULE_ID: "has spaces",
+  });
+  assert.ok(!bad.ok);
+  const message = formatEnvProblems(bad.problems);
+  assert.match(message, /5 problems/);
+  assert.match(message, /RECONCILE_INTERVAL: not a duration: how often the sweep runs, e\.g\. 30s/);
+  assert.match(message, /RECONCILE_GRACE: not a duration/);
+  assert.match(message, /CANARY_ENABLED: must be true or false/);
+  assert.match(message, /WORKER_HTTP_PORT: not a port number/);
+  assert.match(message, /RECONCILE_SCHEDULE_ID: letters, digits/);
+  const tooShort = parseReconcilerEnv({ RECONCILE_INTERVAL: "100ms", CANARY_INTERVAL: "1s", CANARY_TIMEOUT: "2s" }, "local");
+  assert.ok(!tooShort.ok);
+  assert.match(tooShort.problems.join("\n"), /RECONCILE_INTERVAL: too short: at least 1000 ms/);
+  const slowCanary = parseReconcilerEnv({ CANARY_INTERVAL: "1s", CANARY_TIMEOUT: "2s" }, "local");
+  assert.deepEqual(slowCanary.ok ? [] : slowCanary.problems, ["CANARY_TIMEOUT: must be shorter than CANARY_INTERVAL (one canary at a time)"]);
+});
+
+test("backoff: full jitter under a ceiling that doubles from the base to the cap; reset starts over", () => {
+  const top = new Backoff({ baseMs: 250, capMs: 30_000, random: () => 0.999999 });
+  assert.deepEqual(Array.from({ length: 10 }, () => top.next()), [250, 500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+  assert.equal(top.attempts, 10);
+  top.reset();
+  assert.equal(top.next(), 250);
+  const spread = new Backoff({ baseMs: 1000, capMs: 1000 });
+  const delays = Array.from({ length: 200 }, () => spread.next());
+  assert.ok(delays.every((d) => d >= 0 && d <= 1000));
+  assert.ok(new Set(delays).size > 50, "jittered, not lockstep");
+});
+
+test("limiter: never more than its limit at once, in arrival order", async () => {
+  const limiter = new Limiter(3);
+  let running = 0;
+  let peak = 0;
+  const order: number[] = [];
+  await Promise.all(Array.from({ length: 10 }, (_, i) => limiter.run(async () => {
+    running += 1;
+    peak = Math.max(peak, running);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    order.push(i);
+    running -= 1;
+  })));
+  assert.equal(peak, 3);
+  assert.deepEqual(order.slice(0, 3).sort(), [0, 1, 2]);
+  assert.throws(() => new Limiter(0), RangeError);
+});
+
+test("the reconciler's start request is the edge function's, field for field (only requestId and identity differ)", async () => {
+  const r = row();
+  const input: BootstrapWorkflowInput = { eventId: r.id, organizationId: r.stream_id, payload: r.event_data as BootstrapWorkflowInput["payload"] };
+  let edgeBody: Uint8Array | undefined;
+  const edge = createTemporalClient({
+    proxyUrl: "http://proxy.test",
+    proxyToken: "t".repeat(40),
+    namespace: "default",
+    fetch: async (_url, init) => {
+      edgeBody = new Uint8Array(init.body as Uint8Array);
+      const response = workflowservice.StartWorkflowExecutionResponse.encode({ runId: "run-1", started: true }).finish();
+      return new Response(encodeGrpcWebBody([response], { code: GrpcStatus.OK, message: "" }) as Uint8Array<ArrayBuffer>, {
+        status: 200, headers: { "content-type": "application/grpc-web+proto" },
+      });
+    },
+  });
+  // What supabase/functions/organization-bootstrap/handler.ts passes, for the same input.
+  const meta = bootstrapStartMetadata(input, "realtime");
+  await edge.startWorkflow({
+    workflowId: meta.workflowId, workflowType: BOOTSTRAP_WORKFLOW_TYPE, taskQueue: BOOTSTRAP_TASK_QUEUE, args: [input],
+    requestId: input.eventId, memo: meta.memo, searchAttributes: meta.searchAttributes, staticSummary: meta.staticSummary,
+  });
+  const fromEdge = workflowservice.StartWorkflowExecutionRequest.toObject(
+    workflowservice.StartWorkflowExecutionRequest.decode(decodeUnaryRequest(edgeBody!, 1 << 20)), { defaults: false, bytes: String });
+  const ours = workflowservice.StartWorkflowExecutionRequest.toObject(
+    workflowservice.StartWorkflowExecutionRequest.decode(
+      workflowservice.StartWorkflowExecutionRequest.encode(bootstrapStartRequest("default", input, "realtime", { requestId: "ours", identity: "worker" })).finish(),
+    ), { defaults: false, bytes: String });
+  assert.deepEqual({ ...ours, requestId: undefined, identity: undefined }, { ...fromEdge, requestId: undefined, identity: undefined });
+  assert.equal(ours["workflowIdConflictPolicy"], fromEdge["workflowIdConflictPolicy"]);
+  assert.ok(ours["memo"] && ours["searchAttributes"] && ours["userMetadata"], "memo, search attributes and summary are all there");
+});
+
+test("ensure: the path that creates the run records it; a second path finds it already started and writes nothing", async () => {
+  const temporal = fakeTemporal();
+  const { ensurer, records, metrics } = ensurerWith(temporal);
+  const event = row();
+  const first = await ensurer.ensure(event, "realtime");
+  assert.equal(first.kind, "started");
+  assert.deepEqual(records, [{ organizationId: event.stream_id, runId: temporal.runs.get(`org-bootstrap-${event.stream_id}`)!.runId, startedBy: "realtime" }]);
+  const second = await ensurer.ensure(event, "realtime");
+  assert.deepEqual(second, { kind: "already_started", eventId: event.id, workflowId: `org-bootstrap-${event.stream_id}` });
+  assert.equal(records.length, 1);
+  assert.ok(!temporal.calls.some((c) => c.startsWith("describe")), "the Realtime path never describes");
+  assert.equal(await metric(metrics, "bootstrap_workflows_started_total", { path: "realtime" }), 1);
+  assert.equal(await metric(metrics, "bootstrap_already_started_total", { path: "realtime" }), 1);
+});
+
+test("ensure: the sweep records a run it finds without a record, naming the starter from the run's memo", async () => {
+  const temporal = fakeTemporal();
+  const event = row();
+  temporal.runs.set(`org-bootstrap-${event.stream_id}`, { runId: "run-by-edge", startedBy: "edge" });
+  const { ensurer, records } = ensurerWith(temporal);
+  const outcome = await ensurer.ensure(event, "sweep");
+  assert.deepEqual(outcome, { kind: "already_started", eventId: event.id, workflowId: `org-bootstrap-${event.stream_id}`, runId: "run-by-edge", startedBy: "edge" });
+  assert.deepEqual(records, [{ organizationId: event.stream_id, runId: "run-by-edge", startedBy: "edge" }]);
+});
+
+test("ensure: concurrent ensures of one event share one attempt; an invalid event is reported once and starts nothing", async () => {
+  const temporal = fakeTemporal();
+  const { ensurer, metrics, log } = ensurerWith(temporal);
+  const event = row();
+  const outcomes = await Promise.all([ensurer.ensure(event, "realtime"), ensurer.ensure(event, "sweep"), ensurer.ensure(event, "realtime")]);
+  assert.deepEqual(outcomes.map((o) => o.kind), ["started", "started", "started"]);
+  assert.equal(temporal.calls.filter((c) => c.startsWith("start")).length, 1);
+
+  const invalid = row({ event_data: { name: "", subdomain: "NO", admins: [] } });
+  for (let i = 0; i < 3; i += 1) assert.equal((await ensurer.ensure(invalid, "sweep")).kind, "invalid");
+  assert.equal(temporal.calls.filter((c) => c.startsWith("start")).length, 1, "no start for an invalid event");
+  assert.equal(await metric(metrics, "bootstrap_invalid_events_total"), 1);
+  assert.equal(log.lines.filter((l) => l.includes(invalid.id)).length, 1);
+  assert.match(log.lines.find((l) => l.includes(invalid.id))!, /^error .*needs a person.*payload\.name/);
+});
+
+test("ensure: a failed start rejects and is counted; a failed record after a start does not (the workflow records itself)", async () => {
+  const down = fakeTemporal({ failStart: () => Object.assign(new Error("Failed to start Workflow"), { cause: new Error("14 UNAVAILABLE: connection refused") }) });
+  const { ensurer, metrics } = ensurerWith(down);
+  await assert.rejects(ensurer.ensure(row(), "realtime"), /ensuring org-bootstrap-.* failed: Failed to start Workflow: 14 UNAVAILABLE: connection refused/);
+  assert.equal(await metric(metrics, "bootstrap_ensure_errors_total", { path: "realtime" }), 1);
+
+  const up = fakeTemporal();
+  const failing = ensurerWith(up, true);
+  assert.equal((await failing.ensurer.ensure(row(), "realtime")).kind, "started");
+  assert.ok(failing.log.lines.some((l) => l.startsWith("warn") && l.includes("workflow_started not written")));
+});
+
+/** A pending set as pending_bootstrap_events serves it: rows leave once recorded, oldest first, at most `limit`. */
+function fakePending(rows: Array<ReturnType<typeof row>>, records: Array<{ organizationId: string }>) {
+  const reads: number[] = [];
+  const readPending = async (_olderThanMs: number, limit: number) => {
+    reads.push(limit);
+    const recorded = new Set(records.map((r) => r.organizationId));
+    return rows.filter((r) => !recorded.has(r.stream_id)).slice(0, limit);
+  };
+  return { readPending, reads };
+}
+
+test("sweep: pages until nothing new is pending, and invalid events at the front never stall it", async () => {
+  const temporal = fakeTemporal();
+  const { ensurer, records, metrics, log } = ensurerWith(temporal);
+  const invalid = Array.from({ length: 3 }, () => row({ event_data: {} }));
+  const valid = Array.from({ length: 7 }, () => row());
+  const pending = fakePending([...invalid, ...valid], records);
+  const summary = await sweepPending({ readPending: pending.readPending, ensurer, metrics, log, pageSize: 2, concurrency: 2 }, 0, "schedule");
+  assert.deepEqual([summary.found, summary.started, summary.invalid, summary.alreadyStarted], [10, 7, 3, 0]);
+  assert.equal(records.length, 7);
+  assert.ok(summary.pages >= 4, `paged: ${pending.reads.join(",")}`);
+  assert.ok(Math.abs(summary.oldestAgeSeconds - 42) < 5, "the oldest pending event's age");
+  assert.ok((await metric(metrics, "bootstrap_reconcile_lag_seconds")) >= 40);
+  assert.equal(await metric(metrics, "bootstrap_sweeps_total", { trigger: "schedule", outcome: "ok" }), 1);
+
+  const again = await sweepPending({ readPending: pending.readPending, ensurer, metrics, log, pageSize: 2 }, 0, "schedule");
+  assert.deepEqual([again.found, again.started], [3, 0], "only the invalid ones remain");
+});
+
+test("sweep: a Temporal failure stops the sweep, counts it, and leaves the rest pending", async () => {
+  const rows = Array.from({ length: 6 }, () => row());
+  const failing = new Set<string>([rows[2]!.stream_id]);
+  const temporal = fakeTemporal({ failStart: (input) => (failing.has(input.organizationId) ? new Error("Timeout expired") : undefined) });
+  const { ensurer, records, metrics, log } = ensurerWith(temporal);
+  const pending = fakePending(rows, records);
+  await assert.rejects(sweepPending({ readPending: pending.readPending, ensurer, metrics, log, pageSize: 10, concurrency: 1 }, 0, "catch_up"), /Timeout expired/);
+  assert.equal(records.length, 2, "it stopped at the failure (one at a time)");
+  assert.equal(await metric(metrics, "bootstrap_sweeps_total", { trigger: "catch_up", outcome: "error" }), 1);
+  assert.ok(log.lines.some((l) => l.startsWith("warn") && l.includes("sweep (catch_up) stopped")));
+});
+
+test("token expiry is read from a JWT's exp; opaque keys and JWTs without exp have none", () => {
+  const jwt = (claims: object) => `h.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.s`;
+  assert.equal(jwtExpiryMs(jwt({ exp: 1_900_000_000, role: "authenticated" })), 1_900_000_000_000);
+  assert.equal(jwtExpiryMs(jwt({ role: "service_role" })), undefined);
+  assert.equal(jwtExpiryMs("sb_secret_abc"), undefined);
+  assert.equal(jwtExpiryMs(null), undefined);
+});
+
+test("error messages include their causes, once each", () => {
+  const error = new Error("Failed to start Workflow", { cause: new Error("14 UNAVAILABLE: No connection established") });
+  assert.equal(errorMessage(error), "Failed to start Workflow: 14 UNAVAILABLE: No connection established");
+  assert.equal(errorMessage("plain"), "plain");
+});
