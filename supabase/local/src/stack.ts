@@ -49,9 +49,9 @@ function authenticatorUrl(adminUrl: string): string {
 }
 
 /** The worker's environment on the local stack: exactly what its deployment's ConfigMap and Secret carry. */
-export function workerEnv(env: StackEnv, dataDir: string, httpPort: number): Record<string, string> {
+export function workerEnv(env: StackEnv, dataDir: string, httpPort?: number): Record<string, string> {
   return {
-    WORKER_HTTP_PORT: String(httpPort),
+    ...(httpPort ? { WORKER_HTTP_PORT: String(httpPort) } : {}),
     SUPABASE_URL: env.SUPABASE_URL,
     SUPABASE_SERVICE_ROLE_KEY: env.SUPABASE_SERVICE_ROLE_KEY,
     TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
