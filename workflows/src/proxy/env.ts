@@ -40,6 +40,9 @@ const schema = z.object({
   TEMPORAL_API_KEY: z.string().optional(),
 });
 
+/** Every variable the proxy reads (the deploy manifests are checked against it: workflows/test/deploy-manifests.test.ts). */
+export const PROXY_ENV_NAMES: readonly string[] = Object.keys(schema.shape);
+
 export type ProxyEnvResult = { ok: true; options: ProxyOptions } | { ok: false; problems: string[] };
 
 /** Reads the proxy's options; empty variables count as unset. */

@@ -1,0 +1,11 @@
+-- Live progress for the frontend: a bootstrap's organization row and its invitations arrive over
+-- Supabase Realtime (postgres_changes) as the workflow moves them, instead of by polling.
+--
+-- Realtime delivers only tables in the supabase_realtime publication, and checks every change
+-- against the subscriber's RLS policies with the subscriber's JWT claims: the existing
+-- "platform admins read …" policies (app_role = platform_admin) decide who sees what, as they
+-- do for REST. Anyone else subscribes and receives nothing. No policy changes here.
+--
+-- Default replica identity (the primary key) is enough: the frontend reads `new`, and with RLS on,
+-- Realtime sends only the primary key of a deleted row whatever the replica identity.
+alter publication supabase_realtime add table public.organizations_projection, public.invitations_projection;
