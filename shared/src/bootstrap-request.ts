@@ -17,8 +17,19 @@ const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 export const MAX_ADMINS = 10;
 
+/**
+ * Text Postgres can store and people can read: no control characters (jsonb refuses \u0000 outright,
+ * which would otherwise surface as a 500) and no unpaired UTF-16 surrogates (not valid Unicode).
+ */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const printable = (schema: z.ZodString) =>
+  schema
+    .refine((value) => !CONTROL_CHARACTER.test(value), "must not contain control characters")
+    .refine((value) => !LONE_SURROGATE.test(value), "must be valid Unicode text");
+
 const email = z.string().trim().max(254).pipe(z.email({ message: "must be an email address" })).transform((value) => value.toLowerCase());
-const personName = z.string().trim().min(1).max(100);
+const personName = printable(z.string().trim().min(1).max(100));
 
 export const adminInviteSchema = z.strictObject({
   email,
@@ -27,7 +38,7 @@ export const adminInviteSchema = z.strictObject({
 });
 
 export const bootstrapRequestSchema = z.strictObject({
-  name: z.string().trim().min(2, "must be at least 2 characters").max(100, "must be at most 100 characters"),
+  name: printable(z.string().trim().min(2, "must be at least 2 characters").max(100, "must be at most 100 characters")),
   subdomain: z
     .string()
     .trim()

@@ -39,6 +39,14 @@ test("every field's violations are reported with its path", () => {
   assert.deepEqual(issuesOf({ ...valid, admins: [{ email: "bad" }] }), ["admins.0.email"]);
 });
 
+test("control characters and broken Unicode in names are refused (Postgres could not store them)", () => {
+  assert.deepEqual(issuesOf({ ...valid, name: "Acme\u0000Corp" }), ["name"]);
+  assert.deepEqual(issuesOf({ ...valid, name: "Acme\u001bCorp" }), ["name"]);
+  assert.deepEqual(issuesOf({ ...valid, name: "Acme \uD800 Corp" }), ["name"]);
+  assert.deepEqual(issuesOf({ ...valid, admins: [{ email: "a@x.test", firstName: "A\uDC00" }] }), ["admins.0.firstName"]);
+  assert.equal(bootstrapRequestSchema.parse({ ...valid, name: "Acme 😀 Ünïcödé" }).name, "Acme 😀 Ünïcödé");
+});
+
 test("wrong types, unknown keys and missing fields are rejected", () => {
   assert.deepEqual(issuesOf({ ...valid, name: 42 }), ["name"]);
   assert.deepEqual(issuesOf({ ...valid, admins: "ada@acme.test" }), ["admins"]);
