@@ -83,19 +83,22 @@ test("frontend.md lists every error code the edge function can answer", () => {
   assert.match(frontend, /supabase\.functions\.invoke\("organization-bootstrap"/);
 });
 
-test("architecture.md draws the three paths in Mermaid; every relative link in docs/ resolves", () => {
+test("architecture.md draws the three paths in Mermaid; every relative link in docs/ and the README resolves", () => {
   const architecture = doc("architecture.md");
   const mermaid = /```mermaid\n([\s\S]*?)```/.exec(architecture)?.[1] ?? "";
   for (const part of ["Edge function", "Realtime", "Schedule", "pending_bootstrap_events"]) assert.ok(mermaid.includes(part), `the diagram shows ${part}`);
 
   const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} -]/gu, "").replace(/ /g, "-");
-  for (const name of fs.readdirSync(DOCS).filter((f) => f.endsWith(".md"))) {
-    for (const [, target] of doc(name).matchAll(/\]\(([^)\s]+)\)/g)) {
+  const documents = [
+    ...fs.readdirSync(DOCS).filter((f) => f.endsWith(".md")).map((f) => path.join(DOCS, f)),
+    path.join(REPO_ROOT, "README.md"),
+  ];
+  for (const docPath of documents) {
+    const name = path.relative(REPO_ROOT, docPath);
+    for (const [, target] of fs.readFileSync(docPath, "utf8").matchAll(/\]\(([^)\s]+)\)/g)) {
       if (/^[a-z]+:/.test(target!)) continue;
       const [file, anchor] = target!.split("#") as [string, string | undefined];
-      // README-sections.md is pasted into the root README: its links are relative to the repository root.
-      const base = name === "README-sections.md" ? REPO_ROOT : DOCS;
-      const resolved = file ? path.join(base, file) : path.join(DOCS, name);
+      const resolved = file ? path.join(path.dirname(docPath), file) : docPath;
       assert.ok(fs.existsSync(resolved), `${name}: ${target} exists`);
       if (anchor) {
         const headings = fs.readFileSync(resolved, "utf8").split("\n").filter((l) => /^#+ /.test(l)).map((l) => slug(l.replace(/^#+ /, "")));
