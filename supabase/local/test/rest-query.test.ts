@@ -190,7 +190,8 @@ describe("inserts and upserts", () => {
 
 describe("functions", () => {
   test("a function returning rows takes select, filters, order and limit", async () => {
-    const { data, error } = await service.rpc(namedFn, { pattern: "%a%" }).select("name").gte("qty", 2).order("qty", { ascending: false }).limit(2);
+    // The bulk-insert test above adds rows with random names to the same table: leave them out.
+    const { data, error } = await service.rpc(namedFn, { pattern: "%a%" }).select("name").not("name", "like", "bulk-%").gte("qty", 2).order("qty", { ascending: false }).limit(2);
     assert.equal(error, null);
     assert.deepEqual(data, [{ name: "gamma, the third" }, { name: "beta" }]);
   });
