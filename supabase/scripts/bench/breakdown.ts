@@ -1,0 +1,56 @@
+/**
+ * Where the function's time goes: each call it makes on the way to its 200, timed alone from Node
+ * against the same stack — the REST emit of the initiated event (workflow_started is written after
+ * the answer) — and the floor's two calls. With the proxy's start (benchmark 2) these account for
+ * most of it.
+ */
+import { randomUUID } from "node:crypto";
+import { emitArgs, EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
+import { BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
+import { createServiceClient } from "../../../workflows/src/worker/supabase-client.ts";
+import { bootstrapStartOptions } from "../../../workflows/src/worker/start-options.ts";
+import { medianOfRuns, summarize, type Summary } from "./lib/stats.ts";
+import { benchForm, type BenchSystem } from "./lib/system.ts";
+
+export interface BreakdownResult {
+  /** emit_domain_event through the REST API with supabase-js (service role), as the function calls it. */
+  readonly restEmit: Summary;
+  /** The same emit with `pg` (the floor's first call). */
+  readonly pgEmit: Summary;
+  /** StartWorkflowExecution with @temporalio/client (the floor's second call). */
+  readonly sdkStart: Summary;
+}
+
+async function timed(runs: number, calls: number, fn: () => Promise<unknown>): Promise<Summary> {
+  for (let i = 0; i < 10; i += 1) await fn();
+  const summaries: Summary[] = [];
+  for (let run = 0; run < runs; run += 1) {
+    const samples: number[] = [];
+    for (let i = 0; i < calls; i += 1) {
+      const t = performance.now();
+      await fn();
+      samples.push(performance.now() - t);
+    }
+    summaries.push(summarize(samples));
+  }
+  return medianOfRuns(summaries);
+}
+
+export async function benchBreakdown(system: BenchSystem, options: { runs: number; calls: number; log: (line: string) => void }): Promise<BreakdownResult> {
+  const { env } = system.stack;
+  const supabase = createServiceClient(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY);
+  options.log(`… the function's calls one by one: ${options.runs} runs × ${options.calls} each`);
+  const restEmit = await timed(options.runs, options.calls, async () => {
+    const { error } = await supabase.rpc("emit_domain_event", emitArgs(randomUUID(), EVENT_TYPES.bootstrapInitiated, benchForm(), { source: "bench-breakdown" }));
+    if (error) throw new Error(error.message);
+  });
+  const pgEmit = await timed(options.runs, options.calls, () => system.db.query(
+    `select public.emit_domain_event(p_stream_id => $1, p_stream_type => 'organization',
+       p_event_type => 'organization.bootstrap.initiated', p_event_data => $2, p_event_metadata => $3)`,
+    [randomUUID(), benchForm(), { source: "bench-breakdown" }]));
+  const sdkStart = await timed(options.runs, options.calls, () => system.temporal.workflow.start(
+    BOOTSTRAP_WORKFLOW_TYPE, bootstrapStartOptions({ eventId: randomUUID(), organizationId: randomUUID(), payload: benchForm() }, "edge")));
+  await supabase.removeAllChannels();
+  options.log(`  REST emit p50 ${restEmit.p50.toFixed(1)} ms, pg emit p50 ${pgEmit.p50.toFixed(1)} ms, SDK start p50 ${sdkStart.p50.toFixed(1)} ms`);
+  return { restEmit, pgEmit, sdkStart };
+}
