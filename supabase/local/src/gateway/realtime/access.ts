@@ -78,6 +78,10 @@ export class TransactionAccess {
     const params = key.map((c) => rows.map((row) => row[c.name] ?? null));
     const client = await this.pool.connect();
     let broken = false;
+    // While checked out a client has no pool listener: a socket error (Postgres crashing) would be
+    // unhandled and take the gateway down. The query in flight fails anyway; just don't reuse it.
+    const onSocketError = () => { broken = true; };
+    client.on("error", onSocketError);
     try {
       await client.query("begin read only");
       await client.query("select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)", [
@@ -89,6 +93,7 @@ export class TransactionAccess {
     } finally {
       // The role switch is transaction-local; rolling back restores the superuser for the next user.
       await client.query("rollback").catch(() => { broken = true; });
+      client.off("error", onSocketError);
       client.release(broken);
     }
   }

@@ -44,6 +44,13 @@ export async function inRequestTransaction<T>(
     throw pgrstError(503, "PGRST001", "Could not connect to the database", { details: (error as Error).message });
   }
   let broken: Error | undefined;
+  // pg-pool drops its own 'error' listener while a client is checked out: a socket error then (Postgres
+  // crashing mid-request) would be an unhandled 'error' event and take the whole gateway down. The query
+  // in flight fails with the same error, so here it only marks the connection as not reusable.
+  const onSocketError = (error: Error) => {
+    broken ??= error;
+  };
+  client.on("error", onSocketError);
   try {
     await client.query(readOnly ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN");
     await client.query(SETTINGS_SQL, [
@@ -65,6 +72,7 @@ export async function inRequestTransaction<T>(
     });
     throw error;
   } finally {
+    client.off("error", onSocketError);
     client.release(broken ?? false);
   }
 }
