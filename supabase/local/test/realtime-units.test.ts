@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { parseFilter, rowPassesFilter, likePattern, type ResolvedCondition } from "../src/gateway/realtime/filter.ts";
 import { commitTimestamp, parseArrayLiteral, toJsonValue, type ColumnType } from "../src/gateway/realtime/values.ts";
 import { decodeFrame, encodeFrame, parseVsn } from "../src/gateway/realtime/phoenix.ts";
+import { lsnBefore } from "../src/gateway/realtime/replication.ts";
 
 const resolved = (filter: string, numeric = false): ResolvedCondition[] =>
   parseFilter(filter).map((c) => ({
@@ -109,4 +110,11 @@ test("Phoenix frames: vsn 2.0.0 arrays, vsn 1.0.0 objects without join_ref", () 
   });
   assert.equal(decodeFrame("2.0.0", "not json"), undefined);
   assert.equal(decodeFrame("2.0.0", '["1","2","t"]'), undefined);
+});
+
+test("lsnBefore steps back one byte across the 32-bit boundary, so an acknowledgement reports exactly the LSN sent", () => {
+  assert.equal(lsnBefore("0/16B3749"), "0/16B3748");
+  assert.equal(lsnBefore("1/0"), "0/FFFFFFFF");
+  assert.equal(lsnBefore("A/10"), "A/F");
+  assert.equal(lsnBefore("0/0"), "0/0");
 });

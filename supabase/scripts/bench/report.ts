@@ -232,7 +232,7 @@ Request → started at one caller as \`domain_events\` grows (synthetic complete
 ${direct.growth.map((g) => `| ${n(g.events)} | ${ms(g.fn.p50)} / ${ms(g.fn.p99)} | ${ms(g.floor.p50)} / ${ms(g.floor.p99)} | ${overFloor(g).toFixed(2)} |`).join("\n")}
 
 ${growthDirect.startsWith("flat")
-    ? `Flat (${growthDirect} over the floor): every query on the request path goes through an index on the stream or the subdomain, never the history; what moves the raw figures between sizes moves the floor alike.`
+    ? `Flat over the floor (${growthDirect.replace(/^flat \((.*)\)$/, "$1")}): every query on the request path goes through an index on the stream or the subdomain, never the history; what moves the raw figures between sizes moves the floor alike.`
     : `Not flat (${growthDirect} over the floor): see the table.`}
 Backlog drain time per 1,000 pending: ${perThousand.map((s) => `${s.toFixed(2)} s`).join(", ")} at ${backlog.sweep.map((d) => n(d.backlog)).join(", ")}
 — ${Math.max(...perThousand) / Math.min(...perThousand) < 1.5 ? "linear in the backlog" : "not linear: see the table"} (each page of the sweep reads only pending rows through a partial index).

@@ -64,11 +64,9 @@ everything recorded so far: every accepted request's event is stored once; every
 runs of the type) and no run lacks its event; every run ended COMPLETED or FAILED as
 OrganizationBootstrapFailed; each stream holds each step's event as often as the workflow writes it;
 and \`rebuild_projections()\` (in a rolled-back transaction) reproduces the live projections row for row.
-Postgres is crashed (SIGQUIT, immediate shutdown) rather than shut down cleanly: with the local
-Realtime stand-in connected, a fast shutdown waits on its replication client and is cut by a SIGKILL
-after 15 s, which leaves backends holding the shared memory — a fault of the stand-in, not of the
-system, so the suite does not inject it. The stack runs with durable commits, so a crash loses
-nothing that was acknowledged.
+Postgres is both stopped cleanly (a fast shutdown, SIGINT, that must finish on its own within 10 s
+with Realtime's replication connection open) and crashed (SIGQUIT, an immediate shutdown with no
+checkpoint). The stack runs with durable commits, so a crash loses nothing that was acknowledged.
 Hostile scenarios check that refusals are 4xx with nothing written, that valid forms hidden in the
 corpus are stored verbatim, and that the services keep answering.
 

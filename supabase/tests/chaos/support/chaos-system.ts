@@ -28,6 +28,7 @@ export type FaultName =
   | "proxy killed (SIGKILL)"
   | "Temporal stopped and restarted"
   | "Postgres crashed (SIGQUIT) and restarted"
+  | "Postgres stopped (fast shutdown) and restarted"
   | "Realtime sockets dropped"
   | "Realtime silently paused"
   | "Temporal slow behind the proxy";
@@ -46,8 +47,6 @@ export interface ChaosSystem {
   readonly unexpectedWorkerExits: string[];
   /** What the harness observed while injecting faults (slow shutdowns, refused restarts), for the report. */
   readonly notes: string[];
-  /** Errors of the local gateway's pg connections that nothing listened for (see above). */
-  readonly unheardPgErrors: readonly string[];
   killWorker(): Promise<void>;
   pauseWorker(ms: number): Promise<void>;
   killProxy(): Promise<void>;
@@ -55,6 +54,8 @@ export interface ChaosSystem {
   stopTemporal(): Promise<void>;
   startTemporal(): Promise<void>;
   crashPostgres(): Promise<void>;
+  /** A clean restart's first half: a fast shutdown (SIGINT) that must finish on its own, with Realtime connected. */
+  stopPostgres(): Promise<void>;
   startPostgres(): Promise<void>;
   realtime(action: "drop" | "pause" | "resume"): Promise<void>;
   /** Waits until the worker process is polling again (after a kill or a crash). */
@@ -69,26 +70,10 @@ async function freePorts(): Promise<StackPorts> {
 }
 
 /** The reconciler tuned for a test: sweep every 5 s (grace 2 s), a canary every 2 s, on a free HTTP port. */
-export const CHAOS_WORKER_ENV = { RECONCILE_INTERVAL: "5s", RECONCILE_GRACE: "2s", CANARY_INTERVAL: "2s", CANARY_TIMEOUT: "1s" } as const;
+/** A fast shutdown takes well under a second here; one this long means something holds it up. */
+const POSTGRES_FAST_SHUTDOWN_LIMIT_MS = 10_000;
 
-/**
- * The local stack's gateway (the stand-in for PostgREST and Realtime) runs in this process. Its
- * pooled pg clients carry no 'error' listener while checked out (pg-pool removes its own), so when
- * Postgres crashes mid-request the connection's 'error' event would be thrown from the EventEmitter
- * and fail this file although the system under test behaved. Such errors — and only those, i.e.
- * errors no listener would have seen — are counted here and reported in the scenario's notes;
- * the stand-in's fix is in the report of issue #6 (real PostgREST and Realtime are other processes).
- */
-const unheardPgErrors: string[] = [];
-const originalEmit = pg.Client.prototype.emit;
-pg.Client.prototype.emit = function (this: pg.Client, event: string | symbol, ...args: unknown[]): boolean {
-  if (event === "error" && this.listenerCount("error") === 0) {
-    const owner = (this as unknown as { connectionParameters?: { application_name?: string } }).connectionParameters?.application_name ?? "unnamed client";
-    unheardPgErrors.push(`${owner}: ${args[0] instanceof Error ? args[0].message : String(args[0])}`);
-    return false;
-  }
-  return originalEmit.call(this, event, ...args);
-} as typeof pg.Client.prototype.emit;
+export const CHAOS_WORKER_ENV = { RECONCILE_INTERVAL: "5s", RECONCILE_GRACE: "2s", CANARY_INTERVAL: "2s", CANARY_TIMEOUT: "1s" } as const;
 
 export async function startChaosSystem(name: string): Promise<ChaosSystem> {
   const dataDir = path.join(REPO_ROOT, ".local", `chaos-${name}-${process.pid}`);
@@ -176,7 +161,6 @@ export async function startChaosSystem(name: string): Promise<ChaosSystem> {
     faults,
     unexpectedWorkerExits,
     notes,
-    unheardPgErrors,
     async killWorker() {
       faults.push("worker killed (SIGKILL)");
       const victim = worker;
@@ -224,9 +208,26 @@ export async function startChaosSystem(name: string): Promise<ChaosSystem> {
       const victim = postgres;
       if (!victim) throw new Error("Postgres is not running");
       // Immediate shutdown: every backend exits at once, no checkpoint; the next start recovers from WAL.
-      // (Not a fast shutdown: the local Realtime's replication client holds that up, see docs/reliability.md.)
       victim.process.child.kill("SIGQUIT");
       await victim.process.exited;
+      postgres = undefined;
+    },
+    async stopPostgres() {
+      faults.push("Postgres stopped (fast shutdown) and restarted");
+      const victim = postgres;
+      if (!victim) throw new Error("Postgres is not running");
+      const began = Date.now();
+      victim.process.child.kill("SIGINT");
+      // A fast shutdown ends once every walsender has seen its position confirmed; a replication client
+      // that never confirms it holds Postgres up for ever. Give it far longer than it needs, then fail.
+      const code = await Promise.race([victim.process.exited, delay(POSTGRES_FAST_SHUTDOWN_LIMIT_MS, "hung" as const, { ref: false })]);
+      if (code === "hung") {
+        victim.process.child.kill("SIGKILL");
+        await victim.process.exited;
+        postgres = undefined;
+        throw new Error(`Postgres did not finish a fast shutdown within ${POSTGRES_FAST_SHUTDOWN_LIMIT_MS / 1000} s (killed)`);
+      }
+      notes.push(`Postgres fast shutdown took ${Date.now() - began} ms (exit code ${code})`);
       postgres = undefined;
     },
     async startPostgres() {

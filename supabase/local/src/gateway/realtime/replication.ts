@@ -99,6 +99,19 @@ const newSlotName = () => `supabase_local_realtime_${process.pid}_${crypto.rando
  * restarting) is retried with backoff on a fresh slot: what was committed while disconnected is not
  * replayed, exactly like real Realtime.
  */
+/**
+ * The LSN one byte before `lsn` ("X/Y" in hex). pg-logical-replication's acknowledge() reports
+ * `lsn + 1` as written and flushed; a walsender shutting down waits until the flushed position
+ * equals what it sent, exactly, so an acknowledgement one past it kept a clean Postgres shutdown
+ * waiting for ever. Acknowledging `lsnBefore(x)` reports exactly `x`.
+ */
+export function lsnBefore(lsn: string): string {
+  const [high, low] = lsn.split("/");
+  const value = (BigInt(`0x${high ?? "0"}`) << 32n) | BigInt(`0x${low ?? "0"}`);
+  const previous = value > 0n ? value - 1n : 0n;
+  return `${(previous >> 32n).toString(16).toUpperCase()}/${(previous & 0xffffffffn).toString(16).toUpperCase()}`;
+}
+
 export function startReplicationReader(
   dbUrl: string,
   publication: string,
@@ -111,10 +124,12 @@ export function startReplicationReader(
   async function streamOnce(onStarted: () => void): Promise<void> {
     const service = new LogicalReplicationService(
       { connectionString: dbUrl, options: TEXT_OUTPUT_OPTIONS, application_name: APPLICATION_NAME },
-      // Acknowledged by hand after each commit is delivered; the timer also acknowledges keepalives
-      // while idle, so the slot never holds WAL back. Flow control pauses the socket while a
-      // transaction is being delivered, so a huge one cannot pile up in memory.
-      { acknowledge: { auto: false, timeoutSeconds: 5 }, flowControl: { enabled: true } },
+      // Acknowledged by hand after each commit is delivered and on every keepalive (Postgres sends one
+      // whenever our flushed position lags what it sent), so the slot never holds WAL back. The
+      // library's own timer is off: it acknowledges one byte past the last message (see lsnBefore).
+      // Flow control pauses the socket while a transaction is being delivered, so a huge one cannot
+      // pile up in memory.
+      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
     );
     current = service;
     let open: { commitTimeMicros: bigint; changes: RowChange[] } | undefined;
@@ -152,15 +167,15 @@ export function startReplicationReader(
           const done = open;
           open = undefined;
           if (done && done.changes.length > 0) await handlers.onTransaction(done);
-          if (message.commitEndLsn) await service.acknowledge(message.commitEndLsn);
+          if (message.commitEndLsn) await service.acknowledge(lsnBefore(message.commitEndLsn));
           return;
         }
         default:
           return; // truncate, type, origin, logical messages: Realtime delivers none of them
       }
     };
-    service.on("heartbeat", (lsn: string, _timestamp: number, shouldRespond: boolean) => {
-      if (shouldRespond) void service.acknowledge(lsn);
+    service.on("heartbeat", (lsn: string) => {
+      void service.acknowledge(lsnBefore(lsn));
     });
     // The stream's end is reported by subscribe() settling; this listener only keeps EventEmitter2
     // from throwing on an 'error' nobody listens to.
