@@ -6,7 +6,7 @@ import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { authorizeAdmin, type Caller } from "./auth.ts";
 import type { BootstrapConfig } from "./config.ts";
 import type { BootstrapEventStore } from "./event-store.ts";
-import { CORS_HEADERS, UserError, errorResponse, json, readLimitedText } from "./http.ts";
+import { CORS_HEADERS, ServerTiming, UserError, errorResponse, json, readLimitedText } from "./http.ts";
 import { IDEMPOTENCY_KEY_PATTERN, sha256Hex, uuidV5 } from "./identity.ts";
 import type { Log } from "./log.ts";
 import { RateLimiter } from "./rate-limit.ts";
@@ -111,7 +111,7 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request) 
     }
   }
 
-  async function post(request: Request, caller: Caller, requestId: string): Promise<Response> {
+  async function post(request: Request, caller: Caller, requestId: string, timing: ServerTiming): Promise<Response> {
     const rate = limiter.take(caller.userId);
     if (!rate.ok) {
       throw new UserError(429, "rate_limited", "too many bootstrap requests: retry later", { retryAfterSeconds: rate.retryAfterSeconds });
@@ -121,6 +121,7 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request) 
       throw new UserError(400, "invalid_idempotency_key", "Idempotency-Key must be 1–200 visible ASCII characters");
     }
     const form = await parseBody(request);
+    timing.mark("parse");
     const requestHash = await sha256Hex(JSON.stringify(form));
     const organizationId = idempotencyKey ? await uuidV5(`${caller.userId}:${idempotencyKey}`) : crypto.randomUUID();
     const workflowId = bootstrapWorkflowId(organizationId);
@@ -147,13 +148,15 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request) 
       }
       eventId = emitted.eventId;
     }
+    timing.mark("record");
     log.info("bootstrap recorded", { requestId, eventId, organizationId, workflowId });
 
     const status = await startWorkflow({ eventId, organizationId, payload: form }, requestId);
+    timing.mark("start");
     const url = workflowUrl(config, workflowId);
     const response: BootstrapResponse = { organizationId, workflowId, eventId, status, ...(url ? { workflowUrl: url } : {}) };
     log.info(`bootstrap ${status}`, { requestId, eventId, organizationId, workflowId });
-    return json(status === "started" ? 200 : 202, response, { "x-request-id": requestId });
+    return json(status === "started" ? 200 : 202, response, { "x-request-id": requestId, ...timing.header() });
   }
 
   async function get(url: URL, requestId: string): Promise<Response> {
@@ -174,8 +177,10 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request) 
       if (request.method !== "POST" && request.method !== "GET") {
         throw new UserError(405, "method_not_allowed", "use POST to bootstrap or GET ?organizationId=… for its status");
       }
+      const timing = new ServerTiming();
       const caller = await authorizeAdmin(request, deps.jwks, config.BOOTSTRAP_ADMIN_ROLE);
-      return request.method === "POST" ? await post(request, caller, requestId) : await get(new URL(request.url), requestId);
+      timing.mark("auth");
+      return request.method === "POST" ? await post(request, caller, requestId, timing) : await get(new URL(request.url), requestId);
     } catch (error) {
       if (error instanceof UserError) {
         const response = errorResponse(error, requestId);

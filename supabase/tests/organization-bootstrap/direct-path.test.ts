@@ -25,9 +25,11 @@ describe("organization-bootstrap: the direct path through supabase.functions.inv
 
   test("happy path: 200 started, the workflow completes, projections and events in order, started_by edge", async () => {
     const form = validForm();
-    const { status, body } = await invoke({ body: form });
+    const { status, body, headers } = await invoke({ body: form });
     assert.equal(status, 200, JSON.stringify(body));
     assert.equal(body.status, "started");
+    // Where the time went, for browsers' network panels and the benchmark: the phases in order.
+    assert.match(headers.get("server-timing") ?? "", /^auth;dur=\d+\.\d\d, parse;dur=\d+\.\d\d, record;dur=\d+\.\d\d, start;dur=\d+\.\d\d$/);
     assert.equal(body.workflowId, bootstrapWorkflowId(body.organizationId));
     assert.match(body.eventId, /^[0-9a-f-]{36}$/);
 

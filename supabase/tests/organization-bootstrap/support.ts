@@ -41,6 +41,7 @@ export function frontend(): SupabaseClient {
 export interface InvokeResult {
   readonly status: number;
   readonly body: Record<string, any>;
+  readonly headers: Headers;
 }
 
 /** `supabase.functions.invoke` as a frontend calls it; returns the status and JSON body whatever the outcome. */
@@ -56,10 +57,10 @@ export async function invoke(
   });
   if (error instanceof FunctionsHttpError) {
     const res = error.context as Response;
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as Record<string, any>, headers: res.headers };
   }
   if (error) throw error;
-  return { status: response?.status ?? 200, body: data as Record<string, any> };
+  return { status: response?.status ?? 200, body: data as Record<string, any>, headers: response?.headers ?? new Headers() };
 }
 
 export async function withDb<T>(fn: (db: pg.Client) => Promise<T>): Promise<T> {
