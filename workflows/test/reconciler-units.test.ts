@@ -98,7 +98,7 @@ test("settings: documented defaults per mode, and every bad value named with its
   const local = parseReconcilerEnv({}, "local");
   assert.ok(local.ok);
   assert.deepEqual(local.reconciler, {
-    enabled: true, intervalMs: 30_000, graceMs: 10_000, scheduleId: "reconcile-bootstraps",
+    enabled: true, intervalMs: 30_000, graceMs: 10_000, scheduleId: "reconcile-bootstraps", concurrency: 16,
     canary: { enabled: true, intervalMs: 15_000, timeoutMs: 5_000 },
   });
   assert.deepEqual(local.http, { host: "127.0.0.1", port: 54330, portExplicit: false });
@@ -109,17 +109,18 @@ test("settings: documented defaults per mode, and every bad value named with its
   const productionDefault = parseReconcilerEnv({}, "production");
   assert.equal(productionDefault.ok && productionDefault.reconciler.canary.enabled, false, "production: off unless asked");
 
-  const tuned = parseWorkerEnv({ ...BASE_ENV, WORKFLOW_MODE: "local", RECONCILE_INTERVAL: "2s", RECONCILE_GRACE: "0s", WORKER_HTTP_PORT: "0", RECONCILER_ENABLED: "false" });
+  const tuned = parseWorkerEnv({ ...BASE_ENV, WORKFLOW_MODE: "local", RECONCILE_INTERVAL: "2s", RECONCILE_GRACE: "0s", WORKER_HTTP_PORT: "0", RECONCILER_ENABLED: "false", RECONCILE_CONCURRENCY: "48" });
   assert.ok(tuned.ok);
-  assert.deepEqual([tuned.config.reconciler.intervalMs, tuned.config.reconciler.graceMs, tuned.config.http.port, tuned.config.http.portExplicit, tuned.config.reconciler.enabled], [2000, 0, 0, true, false]);
+  assert.deepEqual([tuned.config.reconciler.intervalMs, tuned.config.reconciler.graceMs, tuned.config.http.port, tuned.config.http.portExplicit, tuned.config.reconciler.enabled, tuned.config.reconciler.concurrency], [2000, 0, 0, true, false, 48]);
 
   const bad = parseWorkerEnv({
     ...BASE_ENV, WORKFLOW_MODE: "local", RECONCILE_INTERVAL: "soon", RECONCILE_GRACE: "-1s", CANARY_ENABLED: "maybe",
-    WORKER_HTTP_PORT: "http", RECONCILE_SCHEDULE_ID: "has spaces",
+    WORKER_HTTP_PORT: "http", RECONCILE_SCHEDULE_ID: "has spaces", RECONCILE_CONCURRENCY: "0",
   });
   assert.ok(!bad.ok);
   const message = formatEnvProblems(bad.problems);
-  assert.match(message, /5 problems/);
+  assert.match(message, /6 problems/);
+  assert.match(message, /RECONCILE_CONCURRENCY: at least 1/);
   assert.match(message, /RECONCILE_INTERVAL: not a duration: how often the sweep runs, e\.g\. 30s/);
   assert.match(message, /RECONCILE_GRACE: not a duration/);
   assert.match(message, /CANARY_ENABLED: must be true or false/);
@@ -274,6 +275,24 @@ test("sweep: pages until nothing new is pending, and invalid events at the front
 
   const again = await sweepPending({ readPending: pending.readPending, ensurer, metrics, log, pageSize: 2 }, 0, "schedule");
   assert.deepEqual([again.found, again.started], [3, 0], "only the invalid ones remain");
+});
+
+test("ensure: at most `concurrency` starts in flight, however many rows arrive at once", async () => {
+  let inFlight = 0;
+  let most = 0;
+  const starter: BootstrapStarter = {
+    async start(): Promise<StartResult> {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight -= 1;
+      return { status: "started", runId: randomUUID() };
+    },
+    describe: () => Promise.reject(new Error("not used")),
+  };
+  const ensurer = new BootstrapEnsurer({ starter, record: async () => {}, metrics: new ReconcilerMetrics({ defaultMetrics: false }), log: memoryLog(), concurrency: 3 });
+  const outcomes = await Promise.all(Array.from({ length: 12 }, () => ensurer.ensure(row(), "realtime")));
+  assert.deepEqual(new Set(outcomes.map((o) => o.kind)), new Set(["started"]));
+  assert.equal(most, 3);
 });
 
 test("sweep: a Temporal failure stops the sweep, counts it, and leaves the rest pending", async () => {

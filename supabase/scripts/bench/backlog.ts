@@ -105,7 +105,10 @@ async function drainWithWorker(system: BenchSystem, size: number, log: (line: st
   await recordBacklog(system, size, tag);
   const spawnedAt = Date.now();
   // The catch-up sweep after SUBSCRIBED does the work; the Schedule's sweep (grace 10 s) may join in.
-  const worker = await system.startWorker({ TEMPORAL_TASK_QUEUE: IDLE_TASK_QUEUE });
+  const worker = await system.startWorker({
+    TEMPORAL_TASK_QUEUE: IDLE_TASK_QUEUE,
+    ...(process.env.RECONCILE_CONCURRENCY ? { RECONCILE_CONCURRENCY: process.env.RECONCILE_CONCURRENCY } : {}),
+  });
   try {
     await waitUntilDrained(system, 10 * 60_000);
     const doneAt = Date.now();

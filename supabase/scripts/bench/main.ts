@@ -12,6 +12,7 @@
  *   BENCH_POLLER=1                    0 skips the 5-second-poller comparison
  *   BENCH_POLLER_SECONDS=60           the poller's time cap (it is sequential; past the cap its total is projected)
  *   BENCH_OUT=docs                    where benchmarks.md and the SVGs go
+ *   RECONCILE_CONCURRENCY=16          the draining worker's starts in flight (its own variable, passed through)
  */
 import fs from "node:fs";
 import path from "node:path";

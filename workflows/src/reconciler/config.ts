@@ -15,6 +15,8 @@ export interface ReconcilerConfig {
   readonly graceMs: number;
   /** One Schedule per deployment, whatever the number of replicas. */
   readonly scheduleId: string;
+  /** Workflow starts (each with its workflow_started write) one replica keeps in flight. */
+  readonly concurrency: number;
   readonly canary: { readonly enabled: boolean; readonly intervalMs: number; readonly timeoutMs: number };
 }
 
@@ -28,6 +30,8 @@ export interface WorkerHttpConfig {
 
 export const DEFAULT_WORKER_HTTP_PORT = 54330;
 export const DEFAULT_SCHEDULE_ID = "reconcile-bootstraps";
+/** Measured by `npm run bench` (backlog drain): see docs/benchmarks.md. */
+export const DEFAULT_RECONCILE_CONCURRENCY = 16;
 
 const duration = (hint: string, minMs: number) =>
   z.string().transform((text, ctx) => {
@@ -49,6 +53,8 @@ const schema = z.object({
   RECONCILER_ENABLED: flag("false runs the worker without its reconciler").optional(),
   RECONCILE_INTERVAL: duration("how often the sweep runs, e.g. 30s", 1000).default(30_000),
   RECONCILE_GRACE: duration("how old a bootstrap must be before the sweep starts it, e.g. 10s (0s in tests)", 0).default(10_000),
+  RECONCILE_CONCURRENCY: z.coerce.number({ error: "not a number: how many starts one replica keeps in flight, e.g. 32" })
+    .int("a whole number, e.g. 32").min(1, "at least 1").max(256, "at most 256 (Temporal's frontend limits a namespace's rate anyway)").default(DEFAULT_RECONCILE_CONCURRENCY),
   RECONCILE_SCHEDULE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, "letters, digits, . _ - only (a Temporal Schedule id)").default(DEFAULT_SCHEDULE_ID),
   CANARY_ENABLED: flag("whether the worker checks Realtime with a canary event").optional(),
   CANARY_INTERVAL: duration("how often the canary is written, e.g. 15s", 200).default(15_000),
@@ -85,6 +91,7 @@ export function parseReconcilerEnv(env: Record<string, string | undefined>, mode
       intervalMs: e.RECONCILE_INTERVAL,
       graceMs: e.RECONCILE_GRACE,
       scheduleId: e.RECONCILE_SCHEDULE_ID,
+      concurrency: e.RECONCILE_CONCURRENCY,
       canary: { enabled: e.CANARY_ENABLED ?? mode === "local", intervalMs: e.CANARY_INTERVAL, timeoutMs: e.CANARY_TIMEOUT },
     },
     http: {

@@ -95,8 +95,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       record: workflowStartedRecorder(supabase),
       metrics,
       log,
+      concurrency: options.sweep?.concurrency ?? config.concurrency,
     });
-    core = { ensurer, sweepDeps: { readPending: pendingReader(supabase), ensurer, metrics, log, ...options.sweep } };
+    core = { ensurer, sweepDeps: { readPending: pendingReader(supabase), ensurer, metrics, log, concurrency: config.concurrency, ...options.sweep } };
     return core;
   };
 
