@@ -1,14 +1,15 @@
 import { z } from "zod";
 import { bootstrapRequestSchema } from "./bootstrap-request.ts";
-import { bootstrapWorkflowId, type StartedBy } from "./workflow-contract.ts";
+import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId, type StartedBy } from "./workflow-contract.ts";
 import type { SearchAttributeName } from "./stack-contract.ts";
 import { EVENT_TYPES, ORGANIZATION_STREAM } from "./events/event-types.ts";
 
 /**
  * The bootstrap workflow's input, and everything else a starter puts on the start request.
  * Every path (edge function over gRPC-web, Realtime reconciler, sweep) builds its request from
- * these functions, so the requests are identical and Temporal's workflow-ID uniqueness makes
- * "exactly one workflow per event" hold whichever path wins.
+ * these functions (bootstrapWorkflowStart, or bootstrapStartMetadata beneath it), so the requests
+ * are identical and Temporal's workflow-ID uniqueness makes "exactly one workflow per event" hold
+ * whichever path wins.
  */
 
 export const bootstrapWorkflowInputSchema = z.strictObject({
@@ -67,5 +68,31 @@ export function bootstrapStartMetadata(input: BootstrapWorkflowInput, startedBy:
     memo: { organizationId, organizationName: payload.name, subdomain: payload.subdomain, eventId, startedBy },
     searchAttributes: { OrganizationId: organizationId, Subdomain: payload.subdomain, StartedBy: startedBy },
     staticSummary: `Bootstrap organization "${payload.name}" (${payload.subdomain})`,
+  };
+}
+
+/**
+ * A bootstrap's start request, independent of the client that sends it: the edge function spreads it
+ * into the gRPC-web client's options, the worker adapts it to @temporalio/client's (start-options.ts).
+ * The id-reuse and conflict policies are set by those clients (REJECT_DUPLICATE in both), and so is
+ * Temporal's requestId: each path has its own rule (the edge: the event id; the reconciler:
+ * `{eventId}:{path}:{process}`, see docs/architecture.md), and @temporalio/client makes its own.
+ */
+export interface BootstrapWorkflowStart extends BootstrapStartMetadata {
+  readonly workflowType: string;
+  readonly taskQueue: string;
+  readonly args: readonly [BootstrapWorkflowInput];
+}
+
+export function bootstrapWorkflowStart(
+  input: BootstrapWorkflowInput,
+  startedBy: StartedBy,
+  taskQueue: string = BOOTSTRAP_TASK_QUEUE,
+): BootstrapWorkflowStart {
+  return {
+    ...bootstrapStartMetadata(input, startedBy),
+    workflowType: BOOTSTRAP_WORKFLOW_TYPE,
+    taskQueue,
+    args: [input],
   };
 }

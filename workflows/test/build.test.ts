@@ -13,10 +13,9 @@ import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { Client, Connection } from "@temporalio/client";
 import pg from "pg";
 import WebSocket from "ws";
-import { bootstrapStartMetadata, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { emitArgs, EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
 import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
-import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
 import { ARTIFACTS } from "../scripts/artifacts.ts";
 import { builtArtifacts, eventually, required, startBuiltProxy, startBuiltWorker, type BuiltProcess } from "./support/built.ts";
 
@@ -118,23 +117,15 @@ describe("the built worker and proxy on the local stack", () => {
     await eventually("the worker's /readyz to answer 200", async () => ((await fetch(`${worker.url}/readyz`)).status === 200 ? true : undefined), 20_000);
 
     const input = await recordBootstrap();
-    const meta = bootstrapStartMetadata(input, "edge");
+    // The edge function's start request (requestId: the event id).
+    const start = { ...bootstrapWorkflowStart(input, "edge"), requestId: input.eventId };
     const viaProxy = createTemporalClient({ proxyUrl: proxy.url, proxyToken: token, namespace: required("TEMPORAL_NAMESPACE"), identity: "build.test" });
-    const started = await viaProxy.startWorkflow({
-      workflowId: meta.workflowId,
-      workflowType: BOOTSTRAP_WORKFLOW_TYPE,
-      taskQueue: BOOTSTRAP_TASK_QUEUE,
-      args: [input],
-      requestId: input.eventId,
-      memo: meta.memo,
-      searchAttributes: meta.searchAttributes,
-      staticSummary: meta.staticSummary,
-    });
+    const started = await viaProxy.startWorkflow(start);
     assert.equal(started.status, "started");
 
     await organization(input.organizationId);
     const description = await eventually("the workflow to be COMPLETED", async () => {
-      const d = await viaProxy.describeWorkflow(meta.workflowId);
+      const d = await viaProxy.describeWorkflow(start.workflowId);
       return d.status === "COMPLETED" ? d : undefined;
     }, 10_000);
     assert.equal(description.runId, started.runId);

@@ -73,6 +73,36 @@ function required(name: string, value: string): string {
   return value;
 }
 
+/**
+ * The StartWorkflowExecutionRequest this client sends, exported so that Node starters (the
+ * reconciler, through @temporalio/client's raw WorkflowService) send exactly the same fields.
+ * A closed workflow is never re-run for the same id (REJECT_DUPLICATE), and a running one is never
+ * replaced (conflict policy FAIL), whoever starts it.
+ */
+export function startWorkflowExecutionRequest(
+  namespace: string,
+  identity: string,
+  start: Omit<StartWorkflowOptions, "signal">,
+): ReturnType<typeof workflowservice.StartWorkflowExecutionRequest.create> {
+  return workflowservice.StartWorkflowExecutionRequest.create({
+    namespace,
+    workflowId: required("workflowId", start.workflowId),
+    workflowType: { name: required("workflowType", start.workflowType) },
+    taskQueue: { name: required("taskQueue", start.taskQueue), kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    input: { payloads: start.args.map(encodeJsonPayload) },
+    identity,
+    requestId: required("requestId", start.requestId),
+    workflowIdReusePolicy: enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+    workflowIdConflictPolicy: enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+    ...(start.memo ? { memo: { fields: encodePayloadMap(start.memo) } } : {}),
+    ...(start.searchAttributes ? { searchAttributes: { indexedFields: encodeSearchAttributes(start.searchAttributes) } } : {}),
+    ...(start.staticSummary ? { userMetadata: { summary: encodeJsonPayload(start.staticSummary) } } : {}),
+    ...(start.workflowExecutionTimeout !== undefined
+      ? { workflowExecutionTimeout: msToDuration(start.workflowExecutionTimeout) }
+      : {}),
+  });
+}
+
 export function createTemporalClient(options: TemporalClientOptions): TemporalClient {
   const baseUrl = new URL(required("proxyUrl", options.proxyUrl)).toString().replace(/\/$/, "");
   const proxyToken = required("proxyToken", options.proxyToken);
@@ -93,24 +123,7 @@ export function createTemporalClient(options: TemporalClientOptions): TemporalCl
 
   return {
     async startWorkflow(start) {
-      const request = workflowservice.StartWorkflowExecutionRequest.create({
-        namespace,
-        workflowId: required("workflowId", start.workflowId),
-        workflowType: { name: required("workflowType", start.workflowType) },
-        taskQueue: { name: required("taskQueue", start.taskQueue), kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        input: { payloads: start.args.map(encodeJsonPayload) },
-        identity,
-        requestId: required("requestId", start.requestId),
-        // A closed bootstrap workflow is never re-run for the same id, by any path.
-        workflowIdReusePolicy: enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-        workflowIdConflictPolicy: enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-        ...(start.memo ? { memo: { fields: encodePayloadMap(start.memo) } } : {}),
-        ...(start.searchAttributes ? { searchAttributes: { indexedFields: encodeSearchAttributes(start.searchAttributes) } } : {}),
-        ...(start.staticSummary ? { userMetadata: { summary: encodeJsonPayload(start.staticSummary) } } : {}),
-        ...(start.workflowExecutionTimeout !== undefined
-          ? { workflowExecutionTimeout: msToDuration(start.workflowExecutionTimeout) }
-          : {}),
-      });
+      const request = startWorkflowExecutionRequest(namespace, identity, start);
       const bytes = workflowservice.StartWorkflowExecutionRequest.encode(request).finish();
       try {
         const response = workflowservice.StartWorkflowExecutionResponse.decode(await call("StartWorkflowExecution", bytes, start.signal));

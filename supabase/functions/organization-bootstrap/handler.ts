@@ -1,7 +1,7 @@
 import type { JWTVerifyGetKey } from "jose";
 import { bootstrapRequestSchema, toFieldIssues, type BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
-import { bootstrapStartMetadata, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
-import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
+import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { authorizeAdmin, type Caller } from "./auth.ts";
 import type { BootstrapConfig } from "./config.ts";
@@ -76,17 +76,12 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request) 
   const limiter = new RateLimiter(config.BOOTSTRAP_RATE_BURST, config.BOOTSTRAP_RATE_PER_MINUTE);
 
   async function startWorkflow(input: BootstrapWorkflowInput, requestId: string): Promise<"started" | "queued"> {
-    const meta = bootstrapStartMetadata(input, "edge");
+    const start = bootstrapWorkflowStart(input, "edge");
     try {
       const result = await deps.temporal.startWorkflow({
-        workflowId: meta.workflowId,
-        workflowType: BOOTSTRAP_WORKFLOW_TYPE,
-        taskQueue: BOOTSTRAP_TASK_QUEUE,
-        args: [input],
+        ...start,
+        // The event id, not this HTTP request's id: a retried POST reuses the event, so its start dedupes.
         requestId: input.eventId,
-        memo: meta.memo,
-        searchAttributes: meta.searchAttributes,
-        staticSummary: meta.staticSummary,
         signal: AbortSignal.timeout(config.BOOTSTRAP_START_BUDGET_MS),
       });
       if (result.status === "started") {
@@ -96,17 +91,17 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request) 
         runInBackground(
           deps.store.emitWorkflowStarted(
             input.organizationId,
-            { workflowId: meta.workflowId, runId: result.runId, startedBy: "edge" },
-            { idempotency_key: `${meta.workflowId}:workflow_started`, correlation_id: requestId, causation_id: input.eventId, source: "edge" },
+            { workflowId: start.workflowId, runId: result.runId, startedBy: "edge" },
+            { idempotency_key: `${start.workflowId}:workflow_started`, correlation_id: requestId, causation_id: input.eventId, source: "edge" },
           ).then(() => undefined, (error: unknown) => {
-            log.warn("workflow_started event not written here; the workflow records it", { requestId, workflowId: meta.workflowId, error: String(error) });
+            log.warn("workflow_started event not written here; the workflow records it", { requestId, workflowId: start.workflowId, error: String(error) });
           }),
         );
       }
       return "started";
     } catch (error) {
       // The event is durable: the reconciler (Realtime, then the sweep) will start the workflow.
-      log.warn("workflow start deferred to the reconciler", { requestId, eventId: input.eventId, workflowId: meta.workflowId, error: String(error) });
+      log.warn("workflow start deferred to the reconciler", { requestId, eventId: input.eventId, workflowId: start.workflowId, error: String(error) });
       return "queued";
     }
   }

@@ -19,6 +19,50 @@ export interface BreakdownResult {
   readonly pgEmit: Summary;
   /** StartWorkflowExecution with @temporalio/client (the floor's second call). */
   readonly sdkStart: Summary;
+  /** The function's own Server-Timing phases (auth, parse, record, start) and its end-to-end time, from raw fetch. */
+  readonly inFunction: { readonly phases: Readonly<Record<string, Summary>>; readonly endToEnd: Summary };
+}
+
+/** `auth;dur=0.61, parse;dur=0.12` → { auth: 0.61, parse: 0.12 } */
+export function parseServerTiming(header: string | null): Record<string, number> {
+  const phases: Record<string, number> = {};
+  for (const part of (header ?? "").split(",")) {
+    const match = /^\s*([\w-]+);dur=([\d.]+)\s*$/.exec(part);
+    if (match) phases[match[1]!] = Number(match[2]);
+  }
+  return phases;
+}
+
+/** The function called as a browser would (fetch, one at a time), reading where its time went. */
+async function inFunctionPhases(system: BenchSystem, runs: number, calls: number): Promise<BreakdownResult["inFunction"]> {
+  const { env } = system.stack;
+  const call = async () => {
+    const began = performance.now();
+    const response = await fetch(`${env.SUPABASE_URL}/functions/v1/organization-bootstrap`, {
+      method: "POST",
+      headers: { apikey: env.SUPABASE_ANON_KEY, authorization: `Bearer ${system.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify(benchForm()),
+    });
+    await response.text();
+    if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+    return { ms: performance.now() - began, phases: parseServerTiming(response.headers.get("server-timing")) };
+  };
+  for (let i = 0; i < 10; i += 1) await call();
+  const perRun: Array<{ endToEnd: Summary; phases: Record<string, Summary> }> = [];
+  for (let run = 0; run < runs; run += 1) {
+    const samples: Array<Awaited<ReturnType<typeof call>>> = [];
+    for (let i = 0; i < calls; i += 1) samples.push(await call());
+    const names = [...new Set(samples.flatMap((s) => Object.keys(s.phases)))];
+    perRun.push({
+      endToEnd: summarize(samples.map((s) => s.ms)),
+      phases: Object.fromEntries(names.map((name) => [name, summarize(samples.map((s) => s.phases[name] ?? 0))])),
+    });
+  }
+  const names = Object.keys(perRun[0]?.phases ?? {});
+  return {
+    endToEnd: medianOfRuns(perRun.map((r) => r.endToEnd)),
+    phases: Object.fromEntries(names.map((name) => [name, medianOfRuns(perRun.map((r) => r.phases[name]!))])),
+  };
 }
 
 async function timed(runs: number, calls: number, fn: () => Promise<unknown>): Promise<Summary> {
@@ -52,5 +96,7 @@ export async function benchBreakdown(system: BenchSystem, options: { runs: numbe
     BOOTSTRAP_WORKFLOW_TYPE, bootstrapStartOptions({ eventId: randomUUID(), organizationId: randomUUID(), payload: benchForm() }, "edge")));
   await supabase.removeAllChannels();
   options.log(`  REST emit p50 ${restEmit.p50.toFixed(1)} ms, pg emit p50 ${pgEmit.p50.toFixed(1)} ms, SDK start p50 ${sdkStart.p50.toFixed(1)} ms`);
-  return { restEmit, pgEmit, sdkStart };
+  const inFunction = await inFunctionPhases(system, options.runs, options.calls);
+  options.log(`  inside the function (Server-Timing): ${Object.entries(inFunction.phases).map(([name, s]) => `${name} ${s.p50.toFixed(1)} ms`).join(", ")}; end to end ${inFunction.endToEnd.p50.toFixed(1)} ms`);
+  return { restEmit, pgEmit, sdkStart, inFunction };
 }

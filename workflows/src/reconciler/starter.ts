@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { isGrpcServiceError, type Client } from "@temporalio/client";
 import type { temporal } from "@temporalio/proto";
-import { bootstrapStartMetadata, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
-import { SEARCH_ATTRIBUTES, type SearchAttributeName } from "@org-bootstrap/shared/stack-contract.ts";
-import { encodeJsonPayload, encodePayloadMap, encodeSearchAttributePayload } from "@org-bootstrap/shared/temporal/payload.ts";
-import { enums } from "@org-bootstrap/shared/temporal/proto.ts";
-import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE, STARTED_BY, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
+import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { startWorkflowExecutionRequest } from "@org-bootstrap/shared/temporal/client.ts";
+import { BOOTSTRAP_TASK_QUEUE, STARTED_BY, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
 
 export type StartResult = { readonly status: "started"; readonly runId: string } | { readonly status: "already_started" };
 
@@ -32,8 +30,8 @@ const RETRYABLE_GRPC = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 14
 
 /**
  * StartWorkflowExecution for one bootstrap, field for field what the edge function sends over
- * gRPC-web (shared/src/temporal/client.ts): built from bootstrapStartMetadata() with the same shared
- * payload encoders, REJECT_DUPLICATE and conflict policy FAIL. Only `requestId` and `identity` differ.
+ * gRPC-web: the same shared builders (bootstrapWorkflowStart, startWorkflowExecutionRequest).
+ * Only `requestId` and `identity` differ.
  */
 export function bootstrapStartRequest(
   namespace: string,
@@ -41,28 +39,10 @@ export function bootstrapStartRequest(
   startedBy: StartedBy,
   ids: { requestId: string; identity: string; taskQueue?: string },
 ): temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest {
-  const meta = bootstrapStartMetadata(input, startedBy);
-  return {
-    namespace,
-    workflowId: meta.workflowId,
-    workflowType: { name: BOOTSTRAP_WORKFLOW_TYPE },
-    taskQueue: { name: ids.taskQueue ?? BOOTSTRAP_TASK_QUEUE, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    input: { payloads: [encodeJsonPayload(input)] },
-    identity: ids.identity,
+  return startWorkflowExecutionRequest(namespace, ids.identity, {
+    ...bootstrapWorkflowStart(input, startedBy, ids.taskQueue ?? BOOTSTRAP_TASK_QUEUE),
     requestId: ids.requestId,
-    workflowIdReusePolicy: enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-    workflowIdConflictPolicy: enums.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-    memo: { fields: encodePayloadMap(meta.memo) },
-    searchAttributes: {
-      indexedFields: Object.fromEntries(
-        (Object.entries(meta.searchAttributes) as Array<[SearchAttributeName, string]>).map(([name, value]) => [
-          name,
-          encodeSearchAttributePayload(SEARCH_ATTRIBUTES[name], value),
-        ]),
-      ),
-    },
-    userMetadata: { summary: encodeJsonPayload(meta.staticSummary) },
-  };
+  });
 }
 
 const grpcCode = (error: unknown): number | undefined => (isGrpcServiceError(error) ? error.code : undefined);

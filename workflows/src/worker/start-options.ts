@@ -1,10 +1,7 @@
 import { WorkflowIdReusePolicy, type WorkflowStartOptions } from "@temporalio/client";
 // @temporalio/common comes with @temporalio/client (same version); the client does not re-export these two.
 import { defineSearchAttributeKey, SearchAttributeType } from "@temporalio/common";
-import {
-  bootstrapStartMetadata,
-  type BootstrapWorkflowInput,
-} from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { BOOTSTRAP_TASK_QUEUE, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { organizationBootstrapWorkflow } from "../workflows/organization-bootstrap.ts";
 
@@ -12,7 +9,8 @@ const keyword = (name: string) => defineSearchAttributeKey(name, SearchAttribute
 
 /**
  * The start request of a bootstrap through @temporalio/client (Node paths: reconciler, tests),
- * built from the same shared metadata the edge function encodes by hand for gRPC-web.
+ * adapted from the shared bootstrapWorkflowStart() the edge function sends over gRPC-web.
+ * The workflow type is start()'s first argument, not an option.
  * REJECT_DUPLICATE: a closed bootstrap (active or failed) is never re-run by a late starter.
  */
 export function bootstrapStartOptions(
@@ -20,14 +18,14 @@ export function bootstrapStartOptions(
   startedBy: StartedBy,
   taskQueue: string = BOOTSTRAP_TASK_QUEUE,
 ): WorkflowStartOptions<typeof organizationBootstrapWorkflow> {
-  const metadata = bootstrapStartMetadata(input, startedBy);
+  const start = bootstrapWorkflowStart(input, startedBy, taskQueue);
   return {
-    taskQueue,
-    workflowId: metadata.workflowId,
-    args: [input],
+    taskQueue: start.taskQueue,
+    workflowId: start.workflowId,
+    args: [...start.args],
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    memo: metadata.memo,
-    typedSearchAttributes: Object.entries(metadata.searchAttributes).map(([name, value]) => ({ key: keyword(name), value })),
-    staticSummary: metadata.staticSummary,
+    memo: start.memo,
+    typedSearchAttributes: Object.entries(start.searchAttributes).map(([name, value]) => ({ key: keyword(name), value })),
+    staticSummary: start.staticSummary,
   };
 }
