@@ -9,6 +9,7 @@
  * cast to the column's type (see subscription-setup.ts), so `eq` on a uuid, a timestamptz or a
  * numeric compares like Postgres does without a query per row.
  */
+import { splitTopLevel } from "../rest/parse/scanner.ts";
 
 export type FilterOp = "eq" | "neq" | "lt" | "lte" | "gt" | "gte" | "in" | "is" | "like" | "ilike" | "isdistinct";
 
@@ -38,29 +39,6 @@ export interface ResolvedCondition extends FilterCondition {
 /** Thrown when a filter string cannot be parsed; the message is shown to the subscriber. */
 export class FilterSyntaxError extends Error {
   override readonly name = "FilterSyntaxError";
-}
-
-/** Splits on `separator` outside double quotes and parentheses. */
-function splitOutside(text: string, separator: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === "\\") i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === "(") depth++;
-    else if (c === ")") depth--;
-    else if (c === separator && depth === 0) {
-      parts.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(text.slice(start));
-  return parts;
 }
 
 /** PostgREST-style quoting: `"a,b"` → `a,b`, with `\"` and `\\` unescaped. */
@@ -96,7 +74,7 @@ function parseCondition(text: string, whole: string): FilterCondition {
     if (!rawValue.startsWith("(") || !rawValue.endsWith(")")) {
       throw new FilterSyntaxError(`Error parsing \`filter\` params: "${whole}" (in expects a list like in.(a,b,c))`);
     }
-    const values = splitOutside(rawValue.slice(1, -1), ",").map(unquote);
+    const values = splitTopLevel(rawValue.slice(1, -1)).map(unquote);
     if (values.length > MAX_IN_VALUES) throw new FilterSyntaxError(`too many values for \`in\` filter. Maximum ${MAX_IN_VALUES}`);
     return { column, op, negate, values };
   }
@@ -109,7 +87,7 @@ function parseCondition(text: string, whole: string): FilterCondition {
 /** Parses a whole filter string; an empty or missing filter means "every row". */
 export function parseFilter(filter: string | undefined): FilterCondition[] {
   if (filter === undefined || filter === "") return [];
-  return splitOutside(filter, ",").map((part) => parseCondition(part, filter));
+  return splitTopLevel(filter).map((part) => parseCondition(part, filter));
 }
 
 /** SQL LIKE → an anchored RegExp (`%` any run, `_` one character, `\` escapes). */
