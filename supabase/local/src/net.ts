@@ -10,8 +10,16 @@ export function isPortFree(port: number, host = HOST): Promise<boolean> {
   });
 }
 
-/** A port the OS says is free right now (for throwaway test stacks). */
-export function freePort(host = HOST): Promise<number> {
+/**
+ * A free port for throwaway test stacks, picked below Linux's ephemeral range (32768–60999): a port
+ * the OS hands out for port 0 can be taken a moment later as the local port of any outgoing
+ * connection (CI saw "port … already in use" that way); ports below the range never are.
+ */
+export async function freePort(host = HOST): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_768);
+    if (await isPortFree(port, host)) return port;
+  }
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);
