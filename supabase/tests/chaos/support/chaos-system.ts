@@ -69,10 +69,10 @@ async function freePorts(): Promise<StackPorts> {
   return ports as StackPorts;
 }
 
-/** The reconciler tuned for a test: sweep every 5 s (grace 2 s), a canary every 2 s, on a free HTTP port. */
 /** A fast shutdown takes well under a second here; one this long means something holds it up. */
 const POSTGRES_FAST_SHUTDOWN_LIMIT_MS = 10_000;
 
+/** The reconciler tuned for a test: sweep every 5 s (grace 2 s), a canary every 2 s, on a free HTTP port. */
 export const CHAOS_WORKER_ENV = { RECONCILE_INTERVAL: "5s", RECONCILE_GRACE: "2s", CANARY_INTERVAL: "2s", CANARY_TIMEOUT: "1s" } as const;
 
 export async function startChaosSystem(name: string): Promise<ChaosSystem> {

@@ -93,13 +93,6 @@ const RECONNECT_MAX_MS = 5_000;
 const newSlotName = () => `supabase_local_realtime_${process.pid}_${crypto.randomBytes(4).toString("hex")}`;
 
 /**
- * Streams committed transactions of `publication` from Postgres logical decoding. Resolves once the
- * first slot exists and streams (so changes committed after that are never missed while connected);
- * rejects with a StackError if that first attempt fails. Afterwards a lost connection (Postgres
- * restarting) is retried with backoff on a fresh slot: what was committed while disconnected is not
- * replayed, exactly like real Realtime.
- */
-/**
  * The LSN one byte before `lsn` ("X/Y" in hex). pg-logical-replication's acknowledge() reports
  * `lsn + 1` as written and flushed; a walsender shutting down waits until the flushed position
  * equals what it sent, exactly, so an acknowledgement one past it kept a clean Postgres shutdown
@@ -112,6 +105,13 @@ export function lsnBefore(lsn: string): string {
   return `${(previous >> 32n).toString(16).toUpperCase()}/${(previous & 0xffffffffn).toString(16).toUpperCase()}`;
 }
 
+/**
+ * Streams committed transactions of `publication` from Postgres logical decoding. Resolves once the
+ * first slot exists and streams (so changes committed after that are never missed while connected);
+ * rejects with a StackError if that first attempt fails. Afterwards a lost connection (Postgres
+ * restarting) is retried with backoff on a fresh slot: what was committed while disconnected is not
+ * replayed, exactly like real Realtime.
+ */
 export function startReplicationReader(
   dbUrl: string,
   publication: string,
