@@ -11,9 +11,9 @@ import path from "node:path";
 import pg from "pg";
 import { Client, Connection } from "@temporalio/client";
 import { bundleWorkflowCode } from "@temporalio/worker";
-import { DEFAULT_PORTS, type StackPorts } from "../../supabase/local/src/config.ts";
+
 import { silentProgress } from "../../supabase/local/src/log.ts";
-import { freePort } from "../../supabase/local/src/net.ts";
+import { freeStackPorts } from "../../supabase/local/src/net.ts";
 import { startStack, type Stack } from "../../supabase/local/src/stack.ts";
 import { startTemporalDevServer, type RunningTemporal } from "../../supabase/local/src/temporal/dev-server.ts";
 import { WORKFLOWS_PATH } from "../src/worker/run-worker.ts";
@@ -21,12 +21,6 @@ import { createServiceClient } from "../src/worker/supabase-client.ts";
 import { eventually, reconcilerConfig, recordBootstrap, startReconcilingWorker, workflowStartedRecords, type ReconcilingWorker } from "./support/reconciler.ts";
 
 const COUNT = 50;
-
-async function freePorts(): Promise<StackPorts> {
-  const ports: Partial<Record<keyof StackPorts, number>> = {};
-  for (const key of Object.keys(DEFAULT_PORTS) as Array<keyof StackPorts>) ports[key] = await freePort();
-  return ports as StackPorts;
-}
 
 async function organizationStatuses(dbUrl: string, ids: readonly string[]): Promise<Map<string, string>> {
   const db = new pg.Client({ connectionString: dbUrl });
@@ -42,7 +36,7 @@ async function organizationStatuses(dbUrl: string, ids: readonly string[]): Prom
 test("Temporal outage: 50 bootstraps recorded while Temporal is down all complete after it is back, without operator action", { timeout: 600_000 }, async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "reconciler-outage-"));
   fs.chmodSync(dataDir, 0o755); // the database server may run as the `postgres` user
-  const ports = await freePorts();
+  const ports = await freeStackPorts();
   let stack: Stack | undefined;
   let restarted: RunningTemporal | undefined;
   let worker: ReconcilingWorker | undefined;

@@ -1,6 +1,6 @@
 import net from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
-import { HOST } from "./config.ts";
+import { DEFAULT_PORTS, HOST, type StackPorts } from "./config.ts";
 
 export function isPortFree(port: number, host = HOST): Promise<boolean> {
   return new Promise((resolve) => {
@@ -29,6 +29,19 @@ export async function freePort(host = HOST): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Free and distinct ports for every service of a throwaway stack (tests, benchmarks, chaos). */
+export async function freeStackPorts(): Promise<StackPorts> {
+  const taken = new Set<number>();
+  const ports: Partial<Record<keyof StackPorts, number>> = {};
+  for (const key of Object.keys(DEFAULT_PORTS) as Array<keyof StackPorts>) {
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    ports[key] = port;
+  }
+  return ports as StackPorts;
 }
 
 export function canConnect(port: number, host = HOST): Promise<boolean> {

@@ -6,16 +6,10 @@ import path from "node:path";
 import pg from "pg";
 import { Client, Connection } from "@temporalio/client";
 import { startStack, type Stack } from "../src/stack.ts";
-import { DEFAULT_PORTS, type StackPorts } from "../src/config.ts";
-import { freePort } from "../src/net.ts";
+
+import { freeStackPorts } from "../src/net.ts";
 import { silentProgress } from "../src/log.ts";
 import { MIGRATIONS_DIR } from "../src/paths.ts";
-
-async function freePorts(): Promise<StackPorts> {
-  const ports: Partial<Record<keyof StackPorts, number>> = {};
-  for (const key of Object.keys(DEFAULT_PORTS) as Array<keyof StackPorts>) ports[key] = await freePort();
-  return ports as StackPorts;
-}
 
 async function withTemporal<T>(stack: Stack, fn: (client: Client) => Promise<T>): Promise<T> {
   const connection = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS });
@@ -32,7 +26,7 @@ test("restarting the stack keeps Postgres data and Temporal history, and applies
   const workflowId = `restart-check-${Date.now()}`;
   let stack: Stack | undefined;
   try {
-    stack = await startStack({ dataDir, ports: await freePorts(), ephemeral: false, proxy: false, worker: false }, silentProgress);
+    stack = await startStack({ dataDir, ports: await freeStackPorts(), ephemeral: false, proxy: false, worker: false }, silentProgress);
     const migrationFiles = fs.readdirSync(MIGRATIONS_DIR).filter((file) => file.endsWith(".sql"));
     assert.ok(migrationFiles.length > 0);
     assert.equal(stack.appliedMigrations.length, migrationFiles.length, "a fresh database gets every migration");
@@ -48,7 +42,7 @@ test("restarting the stack keeps Postgres data and Temporal history, and applies
     await stack.stop();
 
     // Second start: new ports on purpose, same data folder.
-    stack = await startStack({ dataDir, ports: await freePorts(), ephemeral: false, proxy: false, worker: false }, silentProgress);
+    stack = await startStack({ dataDir, ports: await freeStackPorts(), ephemeral: false, proxy: false, worker: false }, silentProgress);
     assert.deepEqual(stack.appliedMigrations, [], "no migration may be applied again");
     const db2 = new pg.Client({ connectionString: stack.env.SUPABASE_DB_URL });
     await db2.connect();

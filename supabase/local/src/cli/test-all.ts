@@ -9,10 +9,10 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
-import { DEFAULT_PORTS, type StackPorts } from "../config.ts";
+
 import { describeStackError } from "../errors.ts";
 import { consoleProgress } from "../log.ts";
-import { freePort } from "../net.ts";
+import { freeStackPorts } from "../net.ts";
 import { REPO_ROOT } from "../paths.ts";
 import { startStack, type Stack } from "../stack.ts";
 
@@ -76,12 +76,6 @@ async function runDenoSuites(files: string[], env: NodeJS.ProcessEnv): Promise<S
   return { name: "deno", passed, failed };
 }
 
-async function testPorts(): Promise<StackPorts> {
-  const ports: Partial<Record<keyof StackPorts, number>> = {};
-  for (const key of Object.keys(DEFAULT_PORTS) as Array<keyof StackPorts>) ports[key] = await freePort();
-  return ports as StackPorts;
-}
-
 async function main(): Promise<void> {
   const nodeFiles = NODE_TEST_ROOTS.flatMap((root) => findFiles(root, (f) => f.endsWith(".test.ts") && !f.endsWith(".deno.test.ts")));
   const denoFiles = DENO_TEST_ROOTS.flatMap((root) => findFiles(root, (f) => f.endsWith(".deno.test.ts") || (root === "supabase/functions" && f.endsWith(".test.ts"))));
@@ -92,7 +86,7 @@ async function main(): Promise<void> {
   let stack: Stack;
   try {
     // No worker: suites that need one start their own, so they can also stop and kill it.
-    stack = await startStack({ dataDir, ports: await testPorts(), ephemeral: true, worker: false }, progress);
+    stack = await startStack({ dataDir, ports: await freeStackPorts(), ephemeral: true, worker: false }, progress);
   } catch (error) {
     process.stderr.write(`${describeStackError(error)}\n`);
     process.stdout.write("0 passed, 1 failed\n");

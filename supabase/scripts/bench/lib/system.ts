@@ -13,9 +13,9 @@ import { createClient, FunctionsHttpError, type SupabaseClient } from "@supabase
 import { Client, Connection } from "@temporalio/client";
 import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
 import type { BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
-import { DEFAULT_PORTS, type StackPorts } from "../../../local/src/config.ts";
+import { type StackPorts } from "../../../local/src/config.ts";
 import { signUserToken } from "../../../local/src/auth/user-token.ts";
-import { freePort } from "../../../local/src/net.ts";
+import { freeStackPorts } from "../../../local/src/net.ts";
 import { REPO_ROOT } from "../../../local/src/paths.ts";
 import type { Progress } from "../../../local/src/log.ts";
 import { startNodeService } from "../../../local/src/services/node-service.ts";
@@ -58,16 +58,10 @@ export function benchForm(): BootstrapRequest {
   };
 }
 
-async function freePorts(): Promise<StackPorts> {
-  const ports: Partial<Record<keyof StackPorts, number>> = {};
-  for (const key of Object.keys(DEFAULT_PORTS) as Array<keyof StackPorts>) ports[key] = await freePort();
-  return ports as StackPorts;
-}
-
 export async function startBenchSystem(progress: Progress): Promise<BenchSystem> {
   const dataDir = path.join(REPO_ROOT, ".local", `bench-${process.pid}`);
   fs.rmSync(dataDir, { recursive: true, force: true });
-  const ports = await freePorts();
+  const ports = await freeStackPorts();
   // Not ephemeral: fsync and synchronous commit on, as on a real database. Rate limits raised: one
   // admin token drives 50 concurrent callers here, which the per-caller limiter would (rightly) refuse.
   const stack = await startStack({

@@ -10,10 +10,10 @@ import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import pg from "pg";
 import { Client, Connection } from "@temporalio/client";
-import { DEFAULT_PORTS, HOST, type StackPorts } from "../../../local/src/config.ts";
+import { HOST } from "../../../local/src/config.ts";
 import type { ServiceProcess } from "../../../local/src/child-process.ts";
 import { silentProgress } from "../../../local/src/log.ts";
-import { freePort } from "../../../local/src/net.ts";
+import { freeStackPorts } from "../../../local/src/net.ts";
 import { REPO_ROOT } from "../../../local/src/paths.ts";
 import { startPostgres, type RunningPostgres } from "../../../local/src/postgres/cluster.ts";
 import { startNodeService } from "../../../local/src/services/node-service.ts";
@@ -63,12 +63,6 @@ export interface ChaosSystem {
   stop(): Promise<void>;
 }
 
-async function freePorts(): Promise<StackPorts> {
-  const ports: Partial<Record<keyof StackPorts, number>> = {};
-  for (const key of Object.keys(DEFAULT_PORTS) as Array<keyof StackPorts>) ports[key] = await freePort();
-  return ports as StackPorts;
-}
-
 /** A fast shutdown takes well under a second here; one this long means something holds it up. */
 const POSTGRES_FAST_SHUTDOWN_LIMIT_MS = 10_000;
 
@@ -78,7 +72,7 @@ export const CHAOS_WORKER_ENV = { RECONCILE_INTERVAL: "5s", RECONCILE_GRACE: "2s
 export async function startChaosSystem(name: string): Promise<ChaosSystem> {
   const dataDir = path.join(REPO_ROOT, ".local", `chaos-${name}-${process.pid}`);
   fs.rmSync(dataDir, { recursive: true, force: true });
-  const ports = await freePorts();
+  const ports = await freeStackPorts();
   // Proxy and worker are started here instead, so the suite owns them (and the shim in front of Temporal).
   // Durable commits (not ephemeral): a crashed Postgres must not take acknowledged commits with it.
   const stack: Stack = await startStack({ dataDir, ports, ephemeral: false, proxy: false, worker: false }, silentProgress);
