@@ -229,6 +229,19 @@ describe("functions runtime", () => {
     res.resume();
   });
 
+  test("a function that answers before reading a large upload: the caller gets that answer, every time", async () => {
+    // Under the gateway's limit, over what the function accepts: the function answers at once and
+    // its connection closes while the gateway may still be forwarding the upload.
+    const body = "z".repeat(200 * 1024);
+    const outcomes = new Map<string, number>();
+    for (let i = 0; i < 40; i++) {
+      const outcome = await fetch(`${runtime.functionsUrl}/echo/refuse`, { method: "POST", body })
+        .then(async (res) => `${res.status} ${await res.text()}`, (error: unknown) => `failed: ${String((error as Error).cause ?? error)}`);
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+    assert.deepEqual([...outcomes], [['413 {"error":"too large"}', 40]]);
+  });
+
   test("a function silent past the idle timeout gets 504, and its request is aborted", async () => {
     const started = Date.now();
     const { error } = await supabase.functions.invoke("echo/hang?id=h1");

@@ -5,6 +5,8 @@ Deno.serve(async (req) => {
   const route = url.pathname.split("/")[2] ?? "";
   if (route === "stream") return new Response(req.body); // echoes the upload as it arrives
   if (route === "exit") Deno.exit(3);
+  // Refuses without reading the upload, as organization-bootstrap does for a body over its own limit.
+  if (route === "refuse") return Response.json({ error: "too large" }, { status: 413 });
   if (route === "hang") {
     req.signal.addEventListener("abort", () => console.log(`echo: request ${url.searchParams.get("id")} aborted`));
     return new Promise(() => {});
