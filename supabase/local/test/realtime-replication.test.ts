@@ -94,6 +94,9 @@ test("when its replication connection is killed, the service logs it, reconnects
   try {
     await db.query("select pg_terminate_backend($1)", [first.active_pid]);
     await waitUntil("a new slot to stream", async () => (await activeSlots()).some((s) => s.slot_name !== first.slot_name && s.active_pid !== null));
+    // The slot turns active on START_REPLICATION; the reader logs the reconnect a moment later, when the
+    // stream starts (CI once checked the log in between).
+    await waitUntil("the reconnect to be logged", () => logged.some((line) => line.includes("re-established")));
   } finally {
     console.error = originalError;
   }
