@@ -244,8 +244,44 @@ test("ensure: a failed start rejects and is counted; a failed record after a sta
 
   const up = fakeTemporal();
   const failing = ensurerWith(up, true);
-  assert.equal((await failing.ensurer.ensure(row(), "realtime")).kind, "started");
+  const outcome = await failing.ensurer.ensure(row(), "realtime");
+  assert.equal(outcome.kind, "started");
+  if (outcome.kind === "started") await outcome.recorded; // settles, never rejects
   assert.ok(failing.log.lines.some((l) => l.startsWith("warn") && l.includes("workflow_started not written")));
+});
+
+test("sweep: starts do not wait for their records, and each page's records land before the next page is read", async () => {
+  const temporal = fakeTemporal();
+  const records: Array<{ organizationId: string }> = [];
+  const timeline: string[] = [];
+  const starter: BootstrapStarter = {
+    start: async (input, startedBy) => {
+      timeline.push("start");
+      return temporal.starter.start(input, startedBy);
+    },
+    describe: (workflowId) => temporal.starter.describe(workflowId),
+  };
+  const record: RecordWorkflowStarted = async (input) => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    records.push({ organizationId: input.organizationId });
+    timeline.push("recorded");
+  };
+  const metrics = new ReconcilerMetrics({ defaultMetrics: false });
+  const log = memoryLog();
+  const ensurer = new BootstrapEnsurer({ starter, record, metrics, log, concurrency: 1 });
+  const rows = Array.from({ length: 6 }, () => row());
+  const pending = fakePending(rows, records);
+  const readPending = async (olderThanMs: number, limit: number) => {
+    timeline.push("read");
+    return pending.readPending(olderThanMs, limit);
+  };
+  const summary = await sweepPending({ readPending, ensurer, metrics, log, pageSize: 3, concurrency: 1 }, 0, "catch_up");
+  assert.deepEqual([summary.found, summary.started], [6, 6]);
+  assert.equal(records.length, 6);
+  // One at a time, yet the three starts of a page run back to back, then its three records land, then
+  // the next read (which, short of its limit, is the last).
+  const page = ["start", "start", "start", "recorded", "recorded", "recorded"];
+  assert.deepEqual(timeline, ["read", ...page, "read", ...page]);
 });
 
 /** A pending set as pending_bootstrap_events serves it: rows leave once recorded, oldest first, at most `limit`. */

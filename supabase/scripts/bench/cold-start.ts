@@ -21,15 +21,15 @@ export interface ColdStartResult {
   readonly bundle: { readonly bytes: number; readonly gzipBytes: number; readonly tool: string };
 }
 
-/** Our function's Deno process: a child of this process (the gateway runs here) running its folder. */
-function functionPids(): number[] {
+/** Our function's Deno process: a child of the stack's process (the gateway runs there) running its folder. */
+function functionPids(stackPid: number): number[] {
   const pids: number[] = [];
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid !== process.pid) continue;
+      if (ppid !== stackPid) continue;
       const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
       if (cmdline.includes("deno") && cmdline.includes(FUNCTION_NAME)) pids.push(Number(entry));
     } catch {
@@ -39,12 +39,12 @@ function functionPids(): number[] {
   return pids;
 }
 
-async function killFunctionProcess(): Promise<void> {
-  const pids = functionPids();
+async function killFunctionProcess(stackPid: number): Promise<void> {
+  const pids = functionPids(stackPid);
   if (pids.length === 0) throw new Error(`no ${FUNCTION_NAME} process found to restart`);
   for (const pid of pids) process.kill(pid, "SIGKILL");
   const deadline = Date.now() + 10_000;
-  // Gone from /proc only once reaped, i.e. once the runner here has seen the exit (a zombie still has an entry).
+  // Gone from /proc only once reaped, i.e. once the stack's runner has seen the exit (a zombie still has an entry).
   while (pids.some((pid) => fs.existsSync(`/proc/${pid}`))) {
     if (Date.now() > deadline) throw new Error("the function process did not exit");
     await delay(20);
@@ -74,7 +74,7 @@ export async function benchColdStart(system: BenchSystem, options: { runs: numbe
   await timedRequest(system); // make sure one process exists
   const coldSamples: number[] = [];
   for (let run = 0; run < options.runs; run += 1) {
-    await killFunctionProcess();
+    await killFunctionProcess(system.stack.pid);
     coldSamples.push(await timedRequest(system));
   }
   const warm: number[] = [];

@@ -30,6 +30,8 @@ before(async () => {
 
 const emitActivated = (client: SupabaseClient) =>
   client.rpc("emit_domain_event", emitArgs(org.organizationId, EVENT_TYPES.organizationActivated, {}));
+const emitActivatedInBatch = (client: SupabaseClient) =>
+  client.rpc("emit_domain_events", { p_events: [emitArgs(org.organizationId, EVENT_TYPES.organizationActivated, {})] });
 
 function assertDenied(result: { error: { code?: string } | null; status: number }, status: number, what: string): void {
   assert.equal(result.error?.code, "42501", `${what}: expected permission denied, got ${JSON.stringify(result.error)}`);
@@ -41,6 +43,7 @@ test("anon can neither read domain_events or the projections nor call emit_domai
   assertDenied(await anon.from("organizations_projection").select("id"), 401, "select organizations_projection");
   assertDenied(await anon.from("invitations_projection").select("id"), 401, "select invitations_projection");
   assertDenied(await emitActivated(anon), 401, "rpc emit_domain_event");
+  assertDenied(await emitActivatedInBatch(anon), 401, "rpc emit_domain_events");
   assertDenied(await anon.rpc("pending_bootstrap_events", {}), 401, "rpc pending_bootstrap_events");
 });
 
@@ -51,6 +54,7 @@ test("a signed-in user without the platform-admin claim reads no projection rows
   assert.deepEqual({ data: invitations.data, error: invitations.error }, { data: [], error: null });
   assertDenied(await viewer.from("domain_events").select("id").eq("stream_id", org.organizationId), 403, "select domain_events");
   assertDenied(await emitActivated(viewer), 403, "rpc emit_domain_event");
+  assertDenied(await emitActivatedInBatch(viewer), 403, "rpc emit_domain_events");
   assertDenied(await viewer.rpc("rebuild_projections"), 403, "rpc rebuild_projections");
 });
 
@@ -63,6 +67,7 @@ test("a platform admin reads the projections but not domain_events, and cannot e
 
   assertDenied(await admin.from("domain_events").select("id").eq("stream_id", org.organizationId), 403, "select domain_events");
   assertDenied(await emitActivated(admin), 403, "rpc emit_domain_event");
+  assertDenied(await emitActivatedInBatch(admin), 403, "rpc emit_domain_events");
   assertDenied(await admin.from("organizations_projection").update({ name: "hijacked" }).eq("id", org.organizationId), 403, "update projection");
   assertDenied(await admin.rpc("maintenance_delete_organization", { p_organization_id: org.organizationId }), 403, "rpc maintenance");
 });

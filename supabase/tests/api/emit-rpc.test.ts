@@ -1,5 +1,5 @@
 /**
- * emit_domain_event and pending_bootstrap_events as the edge function, the activities and the
+ * emit_domain_event, emit_domain_events and pending_bootstrap_events as the edge function, the activities and the
  * reconciler call them: supabase-js `rpc` with named arguments, through the local Data API.
  */
 import { after, test } from "node:test";
@@ -72,4 +72,80 @@ test("the reconciler's sweep query answers through supabase-js with an interval 
 
   const old = await service.rpc("pending_bootstrap_events", { p_older_than: "1 hour", p_limit: 10000 });
   assert.equal((old.data as Array<{ stream_id: string }>).some((r) => r.stream_id === organizationId), false);
+});
+
+interface BatchOutcome {
+  ordinal: number;
+  event_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+const byOrdinal = (rows: unknown) => [...(rows as BatchOutcome[])].sort((a, b) => a.ordinal - b.ordinal);
+
+test("emit_domain_events writes a batch in one call, each event as emit_domain_event would, and a repeat writes nothing", async () => {
+  const organizationIds = Array.from({ length: 5 }, () => crypto.randomUUID());
+  for (const id of organizationIds) {
+    assert.equal((await service.rpc("emit_domain_event", emitArgs(id, EVENT_TYPES.bootstrapInitiated, bootstrapData(uniqueSubdomain("batch"))))).error, null);
+  }
+  const batch = organizationIds.map((id) =>
+    emitArgs(id, EVENT_TYPES.bootstrapWorkflowStarted, { workflowId: `org-bootstrap-${id}`, runId: crypto.randomUUID(), startedBy: "sweep" }, {
+      idempotency_key: `org-bootstrap-${id}:workflow_started`,
+    }));
+  const first = await service.rpc("emit_domain_events", { p_events: batch });
+  assert.equal(first.error, null);
+  const outcomes = byOrdinal(first.data);
+  assert.deepEqual(outcomes.map((o) => [o.ordinal, o.error_code]), [[1, null], [2, null], [3, null], [4, null], [5, null]]);
+
+  const { rows } = await pool.query<{ id: string; stream_id: string; stream_version: number }>(
+    "select id, stream_id, stream_version from public.domain_events where event_type = $1 and stream_id = any($2)",
+    [EVENT_TYPES.bootstrapWorkflowStarted, organizationIds],
+  );
+  assert.equal(rows.length, 5);
+  for (const [index, id] of organizationIds.entries()) {
+    const row = rows.find((r) => r.stream_id === id);
+    assert.deepEqual({ id: row?.id, version: row?.stream_version }, { id: outcomes[index]!.event_id, version: 2 });
+  }
+  const projected = await pool.query("select count(*)::int as n from public.organizations_projection where id = any($1) and bootstrap_workflow_id is not null", [organizationIds]);
+  assert.equal(projected.rows[0].n, 5, "the projection trigger ran for every event of the batch");
+
+  const repeat = await service.rpc("emit_domain_events", { p_events: [...batch].reverse() });
+  assert.equal(repeat.error, null);
+  assert.deepEqual(byOrdinal(repeat.data).map((o) => o.event_id), [...outcomes].reverse().map((o) => o.event_id));
+  const after = await pool.query("select count(*)::int as n from public.domain_events where stream_id = any($1)", [organizationIds]);
+  assert.equal(after.rows[0].n, 10, "a repeated batch writes nothing");
+});
+
+test("emit_domain_events reports a bad element in its own row and still writes the others", async () => {
+  const good = crypto.randomUUID();
+  const bad = crypto.randomUUID();
+  const result = await service.rpc("emit_domain_events", {
+    p_events: [
+      { p_stream_id: bad, p_stream_type: "organization", p_event_type: EVENT_TYPES.bootstrapInitiated, p_event_data: { name: "x" } },
+      emitArgs(good, EVENT_TYPES.bootstrapInitiated, bootstrapData(uniqueSubdomain("batchok"))),
+      { p_stream_id: "not-a-uuid", p_stream_type: "organization", p_event_type: EVENT_TYPES.organizationActivated, p_event_data: {} },
+      "not an object",
+    ],
+  });
+  assert.equal(result.error, null);
+  const outcomes = byOrdinal(result.data);
+  assert.deepEqual(outcomes.map((o) => [o.ordinal, o.error_code, o.event_id === null]), [[1, "22023", true], [2, null, false], [3, "22P02", true], [4, "22023", true]]);
+  assert.match(outcomes[0]!.error_message!, /lacks required key/);
+  const { rows } = await pool.query("select stream_id from public.domain_events where stream_id = any($1)", [[good, bad]]);
+  assert.deepEqual(rows.map((r) => r.stream_id), [good]);
+});
+
+test("emit_domain_events refuses anything but an array, and more than 1000 events, writing nothing", async () => {
+  const notArray = await service.rpc("emit_domain_events", { p_events: { p_stream_id: crypto.randomUUID() } });
+  assert.equal(notArray.status, 400);
+  assert.equal(notArray.error?.code, "22023");
+
+  const streamId = crypto.randomUUID();
+  const tooMany = await service.rpc("emit_domain_events", {
+    p_events: Array.from({ length: 1001 }, () => emitArgs(streamId, EVENT_TYPES.reconcilerCanary, {})),
+  });
+  assert.equal(tooMany.error?.code, "54000");
+  assert.match(tooMany.error!.message, /at most 1000 events per call, not 1001/);
+  const { rows } = await pool.query("select count(*)::int as n from public.domain_events where stream_id = $1", [streamId]);
+  assert.equal(rows[0].n, 0);
 });

@@ -7,7 +7,14 @@ import { Limiter } from "./limiter.ts";
 import type { BootstrapStarter } from "./starter.ts";
 
 export type EnsureOutcome =
-  | { readonly kind: "started"; readonly eventId: string; readonly workflowId: string; readonly runId: string }
+  | {
+      readonly kind: "started";
+      readonly eventId: string;
+      readonly workflowId: string;
+      readonly runId: string;
+      /** Settles (never rejects) once workflow_started is written, or its failure logged: the start does not wait for it. */
+      readonly recorded: Promise<void>;
+    }
   | { readonly kind: "already_started"; readonly eventId: string; readonly workflowId: string; readonly runId?: string; readonly startedBy?: StartedBy }
   | { readonly kind: "invalid"; readonly eventId: string; readonly reason: string };
 
@@ -33,7 +40,8 @@ function parseRow(row: unknown): { ok: true; input: BootstrapWorkflowInput } | {
 
 /**
  * "Ensure the workflow" for one `organization.bootstrap.initiated` row, by any path:
- * - start it; if this call created the run, record workflow_started with this path as the starter;
+ * - start it; if this call created the run, record workflow_started with this path as the starter
+ *   (the outcome's `recorded` settles when that write is done; the ensure does not wait for it);
  * - if it already exists and the caller found the row by querying for bootstraps WITHOUT a
  *   workflow_started event (the sweep), record it now, with the run id from describe() and the starter
  *   named in the run's memo — the path that really started it (e.g. the edge function that died between
@@ -79,13 +87,13 @@ export class BootstrapEnsurer {
       if (result.status === "started") {
         metrics.workflowStarted(path);
         log.info(`started ${workflowId}`, { path, eventId: input.eventId, runId: result.runId });
-        try {
-          await record(input, { workflowId, runId: result.runId, startedBy: path });
-        } catch (error) {
-          // The run exists and records itself as its first activity (same key); the sweep backs that up.
+        // Not awaited here: the next start need not wait for this write (a sweep waits for its page's
+        // writes before it reads the next page). The run exists and records itself as its first
+        // activity (same key) if this write fails; the sweep backs that up.
+        const recorded = record(input, { workflowId, runId: result.runId, startedBy: path }).catch((error: unknown) => {
           log.warn("workflow_started not written (the workflow writes it itself)", { workflowId, error: errorMessage(error) });
-        }
-        return { kind: "started", ...base, runId: result.runId };
+        });
+        return { kind: "started", ...base, runId: result.runId, recorded };
       }
       metrics.workflowAlreadyStarted(path);
       if (path !== "sweep") return { kind: "already_started", ...base };

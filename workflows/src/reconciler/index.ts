@@ -10,7 +10,7 @@ import { consoleLog, errorMessage, type ReconcilerLog } from "./log.ts";
 import { ReconcilerMetrics, type SweepTrigger } from "./metrics.ts";
 import { pendingReader } from "./pending.ts";
 import { RealtimeListener } from "./realtime-listener.ts";
-import { workflowStartedRecorder } from "./record-started.ts";
+import { batchingWorkflowStartedRecorder } from "./record-started.ts";
 import { upsertReconcileSchedule } from "./schedule.ts";
 import { temporalStarter } from "./starter.ts";
 import { sweepPending, type SweepDeps, type SweepSummary } from "./sweep.ts";
@@ -92,7 +92,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     if (core) return core;
     const ensurer = new BootstrapEnsurer({
       starter: temporalStarter(client, { taskQueue: options.bootstrapTaskQueue ?? BOOTSTRAP_TASK_QUEUE }),
-      record: workflowStartedRecorder(supabase),
+      record: batchingWorkflowStartedRecorder(supabase),
       metrics,
       log,
       concurrency: options.sweep?.concurrency ?? config.concurrency,

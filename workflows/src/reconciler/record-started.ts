@@ -1,5 +1,5 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
-import { emitArgs, EVENT_TYPES, type BootstrapWorkflowStarted } from "@org-bootstrap/shared/events/index.ts";
+import { emitArgs, EVENT_TYPES, type BootstrapWorkflowStarted, type EmitDomainEventArgs } from "@org-bootstrap/shared/events/index.ts";
 import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 
@@ -10,18 +10,101 @@ export type RecordWorkflowStarted = (input: BootstrapWorkflowInput, data: Bootst
  * The same event, with the same idempotency key `${workflowId}:workflow_started`, as the edge function
  * and the workflow's own first activity write: whichever of them writes first, it is stored once.
  */
+function workflowStartedArgs(input: BootstrapWorkflowInput, data: BootstrapWorkflowStarted): EmitDomainEventArgs {
+  const workflowId = bootstrapWorkflowId(input.organizationId);
+  return emitArgs(input.organizationId, EVENT_TYPES.bootstrapWorkflowStarted, data, {
+    idempotency_key: `${workflowId}:workflow_started`,
+    correlation_id: workflowId,
+    causation_id: input.eventId,
+    source: "reconciler",
+  });
+}
+
+/** One `emit_domain_event` call per record: the simplest writer (the 5-second-poller comparison uses it). */
 export function workflowStartedRecorder(supabase: SupabaseClient): RecordWorkflowStarted {
   return async (input, data) => {
-    const workflowId = bootstrapWorkflowId(input.organizationId);
-    const { error } = await supabase.rpc(
-      "emit_domain_event",
-      emitArgs(input.organizationId, EVENT_TYPES.bootstrapWorkflowStarted, data, {
-        idempotency_key: `${workflowId}:workflow_started`,
-        correlation_id: workflowId,
-        causation_id: input.eventId,
-        source: "reconciler",
-      }),
-    );
+    const { error } = await supabase.rpc("emit_domain_event", workflowStartedArgs(input, data));
     if (error) throw new Error(`emit_domain_event(workflow_started) failed: ${error.code ?? ""} ${error.message}`.trim());
+  };
+}
+
+/** The SQL function's ceiling on one call. */
+export const MAX_RECORDS_PER_CALL = 1000;
+
+interface QueuedRecord {
+  readonly args: EmitDomainEventArgs;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+interface EmitOutcome {
+  readonly ordinal: number;
+  readonly event_id: string | null;
+  readonly error_code: string | null;
+  readonly error_message: string | null;
+}
+
+/**
+ * Group commit for workflow_started: the records asked for while a write is on its way go out
+ * together in the next one, as a single `emit_domain_events` call (one REST round trip, one
+ * transaction, each event still idempotent on its own key). A lone record goes out at once (on the
+ * next turn of the event loop), so nothing waits for a batch to fill; under a backlog drain the 16
+ * starts in flight share one write instead of making 16. Each caller's promise settles with its own
+ * event's outcome.
+ */
+export function batchingWorkflowStartedRecorder(supabase: SupabaseClient, maxPerCall = MAX_RECORDS_PER_CALL): RecordWorkflowStarted {
+  if (!Number.isInteger(maxPerCall) || maxPerCall < 1 || maxPerCall > MAX_RECORDS_PER_CALL) {
+    throw new RangeError(`maxPerCall must be a whole number from 1 to ${MAX_RECORDS_PER_CALL}, not ${maxPerCall}`);
+  }
+  const queue: QueuedRecord[] = [];
+  let writing = false;
+
+  const write = async (batch: readonly QueuedRecord[]): Promise<void> => {
+    const { data, error } = await supabase.rpc("emit_domain_events", { p_events: batch.map((r) => r.args) });
+    if (error) {
+      const failure = new Error(`emit_domain_events(workflow_started × ${batch.length}) failed: ${error.code ?? ""} ${error.message}`.trim());
+      for (const record of batch) record.reject(failure);
+      return;
+    }
+    const outcomes = new Map((data as EmitOutcome[]).map((row) => [row.ordinal, row]));
+    batch.forEach((record, index) => {
+      const outcome = outcomes.get(index + 1);
+      if (outcome?.event_id) record.resolve();
+      else record.reject(new Error(`emit_domain_events(workflow_started) failed: ${outcome ? `${outcome.error_code ?? ""} ${outcome.error_message ?? ""}`.trim() : "no outcome for this event"}`));
+    });
+  };
+
+  const drain = async (): Promise<void> => {
+    writing = true;
+    try {
+      while (queue.length > 0) {
+        const batch = queue.splice(0, maxPerCall);
+        try {
+          await write(batch);
+        } catch (error) {
+          const failure = error instanceof Error ? error : new Error(String(error));
+          for (const record of batch) record.reject(failure);
+        }
+      }
+    } finally {
+      writing = false;
+    }
+  };
+
+  return (input, data) => {
+    // Built (and validated) now, so a bad record fails its own caller and never its batch.
+    let args: EmitDomainEventArgs;
+    try {
+      args = workflowStartedArgs(input, data);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return new Promise<void>((resolve, reject) => {
+      queue.push({ args, resolve, reject });
+      if (!writing) {
+        writing = true;
+        setImmediate(() => void drain());
+      }
+    });
   };
 }

@@ -86,12 +86,20 @@ export async function sweepPending(deps: SweepDeps, graceMs: number, trigger: Sw
         seen.add(id);
         return true;
       });
-      await forEachLimited(fresh, concurrency, async (row) => {
-        const outcome = await deps.ensurer.ensure(row, "sweep");
-        if (outcome.kind === "started") started += 1;
-        else if (outcome.kind === "already_started") alreadyStarted += 1;
-        else invalid += 1;
-      });
+      const recordings: Array<Promise<void>> = [];
+      try {
+        await forEachLimited(fresh, concurrency, async (row) => {
+          const outcome = await deps.ensurer.ensure(row, "sweep");
+          if (outcome.kind === "started") {
+            started += 1;
+            recordings.push(outcome.recorded);
+          } else if (outcome.kind === "already_started") alreadyStarted += 1;
+          else invalid += 1;
+        });
+      } finally {
+        // The next read must not see this page's started rows again: their workflow_started writes land first.
+        await Promise.all(recordings);
+      }
       deps.onPage?.({ pages, found: seen.size });
       if (fresh.length === 0 || rows.length < limit) break;
     }

@@ -1,0 +1,105 @@
+/**
+ * The reconciler's workflow_started writer, group-committing through `emit_domain_events`, against a
+ * fake Data API that records each call (the SQL function itself is tested through the real one in
+ * supabase/tests/api/emit-rpc.test.ts, and the whole drain in the reconciler suites).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import type { SupabaseClient } from "@supabase/supabase-js";
+import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { batchingWorkflowStartedRecorder } from "../src/reconciler/record-started.ts";
+
+interface Call {
+  readonly fn: string;
+  readonly events: Array<{ p_stream_id: string; p_event_metadata?: { idempotency_key?: string } }>;
+}
+
+/** Answers each call after a turn of the event loop; `failFor` names stream ids whose element fails. */
+function fakeDataApi(options: { failFor?: Set<string>; callError?: boolean } = {}) {
+  const calls: Call[] = [];
+  const supabase = {
+    async rpc(fn: string, args: { p_events: Call["events"] }) {
+      calls.push({ fn, events: args.p_events });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (options.callError) return { data: null, error: { code: "PGRST000", message: "database unavailable" } };
+      // Rows come back in stream order, as the SQL function returns them, not in the order sent.
+      const rows = args.p_events.map((event, index) => ({
+        ordinal: index + 1,
+        event_id: options.failFor?.has(event.p_stream_id) ? null : randomUUID(),
+        error_code: options.failFor?.has(event.p_stream_id) ? "22023" : null,
+        error_message: options.failFor?.has(event.p_stream_id) ? "bad payload" : null,
+      }));
+      return { data: rows.reverse(), error: null };
+    },
+  };
+  return { supabase: supabase as unknown as SupabaseClient, calls };
+}
+
+function input(): BootstrapWorkflowInput {
+  const organizationId = randomUUID();
+  return {
+    eventId: randomUUID(),
+    organizationId,
+    payload: { name: "Acme", subdomain: `acme-${organizationId.slice(0, 8)}`, contactEmail: "ops@acme.test", admins: [{ email: "ada@acme.test" }] },
+  };
+}
+
+const started = (i: BootstrapWorkflowInput) => ({ workflowId: `org-bootstrap-${i.organizationId}`, runId: randomUUID(), startedBy: "sweep" as const });
+
+test("records asked for together go out in one emit_domain_events call, each with its own idempotency key", async () => {
+  const api = fakeDataApi();
+  const record = batchingWorkflowStartedRecorder(api.supabase);
+  const inputs = Array.from({ length: 16 }, input);
+  await Promise.all(inputs.map((i) => record(i, started(i))));
+  assert.deepEqual(api.calls.map((c) => [c.fn, c.events.length]), [["emit_domain_events", 16]]);
+  assert.deepEqual(
+    api.calls[0]!.events.map((e) => e.p_event_metadata?.idempotency_key),
+    inputs.map((i) => `org-bootstrap-${i.organizationId}:workflow_started`),
+  );
+});
+
+test("a lone record goes out at once; records asked for during a write go out together in the next", async () => {
+  const api = fakeDataApi();
+  const record = batchingWorkflowStartedRecorder(api.supabase);
+  const first = input();
+  const writing = record(first, started(first));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(api.calls.length, 1, "the first record did not wait for company");
+  const later = Array.from({ length: 5 }, input);
+  await Promise.all([writing, ...later.map((i) => record(i, started(i)))]);
+  assert.deepEqual(api.calls.map((c) => c.events.length), [1, 5]);
+});
+
+test("each caller gets its own event's outcome: one failed element fails only its caller", async () => {
+  const inputs = Array.from({ length: 3 }, input);
+  const api = fakeDataApi({ failFor: new Set([inputs[1]!.organizationId]) });
+  const record = batchingWorkflowStartedRecorder(api.supabase);
+  const outcomes = await Promise.allSettled(inputs.map((i) => record(i, started(i))));
+  assert.deepEqual(outcomes.map((o) => o.status), ["fulfilled", "rejected", "fulfilled"]);
+  assert.match(String((outcomes[1] as PromiseRejectedResult).reason), /emit_domain_events\(workflow_started\) failed: 22023 bad payload/);
+});
+
+test("a failed call fails every record in it, and the writer carries on with the next ones", async () => {
+  const failing = fakeDataApi({ callError: true });
+  const record = batchingWorkflowStartedRecorder(failing.supabase);
+  const inputs = Array.from({ length: 4 }, input);
+  const outcomes = await Promise.allSettled(inputs.map((i) => record(i, started(i))));
+  assert.deepEqual(outcomes.map((o) => o.status), ["rejected", "rejected", "rejected", "rejected"]);
+  assert.match(String((outcomes[0] as PromiseRejectedResult).reason), /× 4\) failed: PGRST000 database unavailable/);
+  const next = input();
+  await assert.rejects(record(next, started(next)), /database unavailable/);
+  assert.equal(failing.calls.length, 2);
+});
+
+test("no call carries more than maxPerCall records, and an invalid record fails its caller without a call", async () => {
+  const api = fakeDataApi();
+  const record = batchingWorkflowStartedRecorder(api.supabase, 4);
+  const inputs = Array.from({ length: 10 }, input);
+  await Promise.all(inputs.map((i) => record(i, started(i))));
+  assert.deepEqual(api.calls.map((c) => c.events.length), [4, 4, 2]);
+  const bad = input();
+  await assert.rejects(record(bad, { ...started(bad), runId: "" }));
+  assert.equal(api.calls.length, 3);
+  assert.throws(() => batchingWorkflowStartedRecorder(api.supabase, 1001), /from 1 to 1000/);
+});
