@@ -20,6 +20,7 @@ const inbox = `rq_inbox_${suffix}`;
 const namedFn = `rq_items_named_${suffix}`;
 const touchFn = `rq_touch_${suffix}`;
 const whoamiFn = `rq_whoami_${suffix}`;
+const headersFn = `rq_headers_${suffix}`;
 const failFn = `rq_fail_${suffix}`;
 const echoFn = `rq_echo_${suffix}`;
 const lateFn = `rq_late_${suffix}`;
@@ -61,6 +62,9 @@ before(async () => {
     create function public.${whoamiFn}() returns json language sql stable
       as $$ select json_build_object('user', current_user, 'sub', auth.uid(), 'app_role', auth.jwt()->>'app_role',
                                      'method', current_setting('request.method'), 'path', current_setting('request.path')) $$;
+    create function public.${headersFn}() returns json language sql stable
+      as $$ select json_build_object('probe', current_setting('request.headers')::json->>'x-probe',
+                                     'role', auth.jwt()->>'role', 'user', current_user) $$;
     create function public.${failFn}(reason text) returns int language plpgsql
       as $$ begin raise exception 'refused: %', reason using hint = 'ask nicely'; end $$;
     create function public.${echoFn}(jsonb) returns jsonb language sql immutable as $$ select $1 $$;
@@ -69,7 +73,7 @@ before(async () => {
 
 after(async () => {
   await db.query(`
-    drop function if exists public.${namedFn}(text), public.${touchFn}(), public.${whoamiFn}(), public.${failFn}(text), public.${echoFn}(jsonb);
+    drop function if exists public.${namedFn}(text), public.${touchFn}(), public.${whoamiFn}(), public.${headersFn}(), public.${failFn}(text), public.${echoFn}(jsonb);
     drop function if exists public.${lateFn}(int), public.${lateFn}(text);
     drop table if exists public.${items}, public.${inbox};
   `);
@@ -220,6 +224,18 @@ describe("functions", () => {
 
     const asAnon = await anon.rpc(whoamiFn, {}, { get: true });
     assert.deepEqual(asAnon.data, { user: "anon", sub: null, app_role: null, method: "GET", path: `/rpc/${whoamiFn}` });
+  });
+
+  test("request headers and claims reach SQL as data, whatever quotes and backslashes they carry", async () => {
+    // BEGIN and the settings share one simple-protocol query with quoted literals: these must stay data.
+    const hostile = `it's a \\ test'); select pg_sleep(5); --`;
+    const response = await fetch(`${env.supabaseUrl}/rest/v1/rpc/${headersFn}`, {
+      method: "POST",
+      headers: { apikey: env.serviceRoleKey, authorization: `Bearer ${env.serviceRoleKey}`, "content-type": "application/json", "x-probe": hostile },
+      body: "{}",
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { probe: hostile, role: "service_role", user: "service_role" });
   });
 
   test("raise exception answers 400 with code P0001, its message and hint", async () => {

@@ -49,7 +49,7 @@ export interface DirectPathOptions {
 }
 
 /** One bootstrap through the function; anything but 200 `started` is an error for this benchmark. */
-function viaFunction(system: BenchSystem) {
+export function viaFunction(system: BenchSystem) {
   return async () => {
     const { status, body } = await system.invoke(benchForm());
     if (status !== 200 || body.status !== "started") throw new Error(`HTTP ${status} ${JSON.stringify(body).slice(0, 200)}`);
@@ -57,7 +57,7 @@ function viaFunction(system: BenchSystem) {
 }
 
 /** The floor: the same event insert and the same start request, straight from Node. */
-function viaFloor(system: BenchSystem) {
+export function viaFloor(system: BenchSystem) {
   return async () => {
     const organizationId = randomUUID();
     const form = benchForm();

@@ -22,6 +22,7 @@ import { REPO_ROOT } from "../../local/src/paths.ts";
 import { benchBacklog } from "./backlog.ts";
 import { benchBreakdown } from "./breakdown.ts";
 import { benchColdStart } from "./cold-start.ts";
+import { benchCpuCost } from "./cpu-cost.ts";
 import { benchDirectPath } from "./direct-path.ts";
 import { settleFloorLeftovers } from "./lib/events.ts";
 import { describeMachine } from "./lib/machine.ts";
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
     runs,
     "requests per run (1 / 10 / 50 callers)": `${Object.values(requests).join(" / ")}, or ${runSeconds} s, whichever ends first`,
     proxyCalls: 200,
+    cpuRequests: 300,
     realtimeEvents: 40,
     coldStarts: 7,
     backlogs: backlogSizes.join(", "),
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
     log("\n[2/5] proxy overhead");
     const proxy = await benchProxyOverhead(system, { runs, calls: settings.proxyCalls, log });
     const breakdown = await benchBreakdown(system, { runs, calls: 60, log });
+    const cpu = await benchCpuCost(system, { requests: settings.cpuRequests, log });
     log("\n[3/5] cold start and bundle size");
     const coldStart = await benchColdStart(system, { runs: settings.coldStarts, log });
 
@@ -108,7 +111,7 @@ async function main(): Promise<void> {
     log("\n[5/5] backlog drain, and its growth with the backlog");
     const backlog = await benchBacklog(system, { sizes: backlogSizes, pollerSize: poller ? backlogSize : undefined, pollerMaxSeconds, log });
 
-    const files = writeReport({ machine, settings, durationSeconds: (Date.now() - began) / 1000, direct, proxy, breakdown, realtime, backlog, coldStart }, outDir);
+    const files = writeReport({ machine, settings, durationSeconds: (Date.now() - began) / 1000, direct, proxy, breakdown, cpu, realtime, backlog, coldStart }, outDir);
     log(`\n✔ wrote ${files.map((f) => path.relative(process.cwd(), f)).join(", ")} in ${((Date.now() - began) / 1000).toFixed(0)} s`);
   } finally {
     await system.stop();

@@ -13,12 +13,24 @@ export interface RequestSettings {
   readonly headers: IncomingHttpHeaders;
 }
 
-// The role switch is transaction-local (is_local = true): the pooled connection goes back to
-// `authenticator` at COMMIT/ROLLBACK, so no request can leak its role into the next one.
-const SETTINGS_SQL =
-  "select set_config('search_path', 'public, extensions', true), set_config('role', $1, true), " +
-  "set_config('request.jwt.claims', $2, true), set_config('request.method', $3, true), " +
-  "set_config('request.path', $4, true), set_config('request.headers', $5, true)";
+/**
+ * BEGIN and the request's settings in one round trip (a simple-protocol query may hold several
+ * statements, but not parameters: the values are quoted with the driver's escapeLiteral). One
+ * Postgres round trip fewer per request is one socket write and one wake-up fewer on each side.
+ * The role switch is transaction-local (is_local = true): the pooled connection goes back to
+ * `authenticator` at COMMIT/ROLLBACK, so no request can leak its role into the next one.
+ */
+export function beginWithSettingsSql(readOnly: boolean, settings: RequestSettings, quote: (value: string) => string): string {
+  const set = (name: string, value: string) => `set_config('${name}', ${quote(value)}, true)`;
+  return `${readOnly ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN"}; select ` + [
+    "set_config('search_path', 'public, extensions', true)",
+    set("role", settings.role),
+    set("request.jwt.claims", JSON.stringify(settings.claims)),
+    set("request.method", settings.method),
+    set("request.path", settings.path),
+    set("request.headers", JSON.stringify(settings.headers)),
+  ].join(", ");
+}
 
 export interface Outcome<T> {
   /** False rolls back (e.g. a singular request that touched other than one row). */
@@ -52,14 +64,7 @@ export async function inRequestTransaction<T>(
   };
   client.on("error", onSocketError);
   try {
-    await client.query(readOnly ? "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY" : "BEGIN");
-    await client.query(SETTINGS_SQL, [
-      settings.role,
-      JSON.stringify(settings.claims),
-      settings.method,
-      settings.path,
-      JSON.stringify(settings.headers),
-    ]);
+    await client.query(beginWithSettingsSql(readOnly, settings, (value) => client.escapeLiteral(value)));
     const outcome = await work(client);
     await client.query(outcome.commit ? "COMMIT" : "ROLLBACK");
     return outcome.value;
