@@ -18,8 +18,8 @@ interface Call {
 /** Answers each call after a turn of the event loop; `failFor` names stream ids whose element fails. */
 function fakeDataApi(options: { failFor?: Set<string>; callError?: boolean } = {}) {
   const calls: Call[] = [];
-  const supabase = {
-    async rpc(fn: string, args: { p_events: Call["events"] }) {
+  const answer = async (fn: string, args: { p_events: Call["events"] }, signal: AbortSignal | undefined) => {
+      assert.ok(signal, "every write carries a timeout");
       calls.push({ fn, events: args.p_events });
       await new Promise((resolve) => setTimeout(resolve, 5));
       if (options.callError) return { data: null, error: { code: "PGRST000", message: "database unavailable" } };
@@ -31,7 +31,12 @@ function fakeDataApi(options: { failFor?: Set<string>; callError?: boolean } = {
         error_message: options.failFor?.has(event.p_stream_id) ? "bad payload" : null,
       }));
       return { data: rows.reverse(), error: null };
-    },
+  };
+  // supabase-js's builder: rpc(...) is awaited after .abortSignal(...).
+  const supabase = {
+    rpc: (fn: string, args: { p_events: Call["events"] }) => ({
+      abortSignal: (signal: AbortSignal) => answer(fn, args, signal),
+    }),
   };
   return { supabase: supabase as unknown as SupabaseClient, calls };
 }
@@ -101,5 +106,5 @@ test("no call carries more than maxPerCall records, and an invalid record fails 
   const bad = input();
   await assert.rejects(record(bad, { ...started(bad), runId: "" }));
   assert.equal(api.calls.length, 3);
-  assert.throws(() => batchingWorkflowStartedRecorder(api.supabase, 1001), /from 1 to 1000/);
+  assert.throws(() => batchingWorkflowStartedRecorder(api.supabase, 65), /from 1 to 64/);
 });

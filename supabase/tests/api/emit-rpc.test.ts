@@ -135,17 +135,61 @@ test("emit_domain_events reports a bad element in its own row and still writes t
   assert.deepEqual(rows.map((r) => r.stream_id), [good]);
 });
 
-test("emit_domain_events refuses anything but an array, and more than 1000 events, writing nothing", async () => {
+test("emit_domain_events refuses anything but an array, and more than 64 events, writing nothing", async () => {
   const notArray = await service.rpc("emit_domain_events", { p_events: { p_stream_id: crypto.randomUUID() } });
   assert.equal(notArray.status, 400);
   assert.equal(notArray.error?.code, "22023");
 
   const streamId = crypto.randomUUID();
   const tooMany = await service.rpc("emit_domain_events", {
-    p_events: Array.from({ length: 1001 }, () => emitArgs(streamId, EVENT_TYPES.reconcilerCanary, {})),
+    p_events: Array.from({ length: 65 }, () => emitArgs(streamId, EVENT_TYPES.reconcilerCanary, {})),
   });
   assert.equal(tooMany.error?.code, "54000");
-  assert.match(tooMany.error!.message, /at most 1000 events per call, not 1001/);
+  assert.match(tooMany.error!.message, /at most 64 events per call, not 65/);
   const { rows } = await pool.query("select count(*)::int as n from public.domain_events where stream_id = $1", [streamId]);
   assert.equal(rows[0].n, 0);
+});
+
+test("emit_domain_events refuses an element with any other argument (a misspelt key, p_stream_version) and writes the rest", async () => {
+  const [misspelt, versioned, fine] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+  const { p_event_metadata: metadata, ...withoutMetadata } = emitArgs(misspelt, EVENT_TYPES.reconcilerCanary, {}, { idempotency_key: "k1" });
+  const result = await service.rpc("emit_domain_events", {
+    p_events: [
+      { ...withoutMetadata, p_event_metdata: metadata },
+      { ...emitArgs(versioned, EVENT_TYPES.reconcilerCanary, {}), p_stream_version: 1 },
+      emitArgs(fine, EVENT_TYPES.reconcilerCanary, {}),
+    ],
+  });
+  assert.equal(result.error, null);
+  const outcomes = byOrdinal(result.data);
+  assert.deepEqual(outcomes.map((o) => [o.ordinal, o.error_code]), [[1, "22023"], [2, "22023"], [3, null]]);
+  assert.match(outcomes[0]!.error_message!, /unknown argument\(s\) for emit_domain_events: p_event_metdata/);
+  assert.match(outcomes[1]!.error_message!, /unknown argument\(s\) for emit_domain_events: p_stream_version/);
+  const { rows } = await pool.query("select stream_id from public.domain_events where stream_id = any($1)", [[misspelt, versioned, fine]]);
+  assert.deepEqual(rows.map((r) => r.stream_id), [fine]);
+});
+
+test("emit_domain_events: an element failing in the projection trigger is undone alone; two elements on one stream get consecutive versions", async () => {
+  const taken = uniqueSubdomain("taken");
+  const holder = crypto.randomUUID();
+  assert.equal((await service.rpc("emit_domain_event", emitArgs(holder, EVENT_TYPES.bootstrapInitiated, bootstrapData(taken)))).error, null);
+  const [loser, stream] = [crypto.randomUUID(), crypto.randomUUID()];
+  const result = await service.rpc("emit_domain_events", {
+    p_events: [
+      emitArgs(stream, EVENT_TYPES.bootstrapInitiated, bootstrapData(uniqueSubdomain("pair"))),
+      emitArgs(loser, EVENT_TYPES.bootstrapInitiated, bootstrapData(taken)),
+      emitArgs(stream, EVENT_TYPES.organizationCreated, {}),
+    ],
+  });
+  assert.equal(result.error, null);
+  const outcomes = byOrdinal(result.data);
+  assert.deepEqual(outcomes.map((o) => [o.ordinal, o.error_code]), [[1, null], [2, "23505"], [3, null]]);
+  assert.match(outcomes[1]!.error_message!, /is already taken/);
+  const written = await pool.query<{ stream_id: string; stream_version: number }>(
+    "select stream_id, stream_version from public.domain_events where stream_id = any($1) order by stream_version",
+    [[loser, stream]],
+  );
+  assert.deepEqual(written.rows.map((r) => [r.stream_id, r.stream_version]), [[stream, 1], [stream, 2]]);
+  const projections = await pool.query("select count(*)::int as n from public.organizations_projection where id = $1", [loser]);
+  assert.equal(projections.rows[0].n, 0, "the failed element left no projection row");
 });

@@ -73,8 +73,16 @@ export class BootstrapEnsurer {
     const { input } = parsed;
     const running = this.inFlight.get(input.eventId);
     if (running) return running;
-    const attempt = this.limiter.run(() => this.attempt(input, path)).finally(() => this.inFlight.delete(input.eventId));
+    const attempt = this.limiter.run(() => this.attempt(input, path));
     this.inFlight.set(input.eventId, attempt);
+    // Joinable until its record has landed too (without holding a limiter slot): a sweep reading the
+    // row as still pending in between joins this attempt instead of describing and recording it again.
+    const settled = () => {
+      if (this.inFlight.get(input.eventId) === attempt) this.inFlight.delete(input.eventId);
+    };
+    // Registered before the caller's own await, so an attempt that did not start a run is gone from
+    // the map by the time its caller resumes (the caller's next ensure is a fresh attempt).
+    attempt.then((outcome) => (outcome.kind === "started" ? void outcome.recorded.then(settled) : settled()), settled);
     return attempt;
   }
 

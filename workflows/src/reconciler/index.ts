@@ -173,7 +173,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         metrics,
         onBootstrap: (row) => {
           // Failures are counted and logged by the ensurer; the sweep retries the event later.
-          track(ensurer.ensure(row, "realtime")).catch((error: unknown) => log.warn(errorMessage(error), { path: "realtime" }));
+          // Tracked until its workflow_started record lands too, so stop() lets that write finish.
+          const ensured = ensurer.ensure(row, "realtime").then((outcome) => (outcome.kind === "started" ? outcome.recorded : undefined));
+          track(ensured).catch((error: unknown) => log.warn(errorMessage(error), { path: "realtime" }));
         },
         ...(config.canary.enabled ? { onCanary: (row: Record<string, unknown>) => canary?.received(row) } : {}),
         onSubscribed,

@@ -28,8 +28,10 @@ export function workflowStartedRecorder(supabase: SupabaseClient): RecordWorkflo
   };
 }
 
-/** The SQL function's ceiling on one call. */
-export const MAX_RECORDS_PER_CALL = 1000;
+/** The SQL function's ceiling on one call (more subtransactions than Postgres caches per backend slow every snapshot). */
+export const MAX_RECORDS_PER_CALL = 64;
+/** One write may take this long; a hung one would otherwise hold every later record (and a sweep waiting for them) behind it. */
+export const RECORD_CALL_TIMEOUT_MS = 15_000;
 
 interface QueuedRecord {
   readonly args: EmitDomainEventArgs;
@@ -60,7 +62,9 @@ export function batchingWorkflowStartedRecorder(supabase: SupabaseClient, maxPer
   let writing = false;
 
   const write = async (batch: readonly QueuedRecord[]): Promise<void> => {
-    const { data, error } = await supabase.rpc("emit_domain_events", { p_events: batch.map((r) => r.args) });
+    const { data, error } = await supabase
+      .rpc("emit_domain_events", { p_events: batch.map((r) => r.args) })
+      .abortSignal(AbortSignal.timeout(RECORD_CALL_TIMEOUT_MS));
     if (error) {
       const failure = new Error(`emit_domain_events(workflow_started × ${batch.length}) failed: ${error.code ?? ""} ${error.message}`.trim());
       for (const record of batch) record.reject(failure);
