@@ -64,7 +64,12 @@ test("sweep rescue: with Realtime silent too, the Schedule's next sweep starts e
   const schedule = await harness.client.schedule.getHandle(scheduleId).describe();
   assert.equal(schedule.action.workflowType, "reconcileBootstrapsWorkflow");
   assert.equal(schedule.policies.overlap, "SKIP");
-  assert.ok(schedule.info.recentActions.length >= 1, "each sweep is a workflow run in the Web UI");
+  // The Schedule's own record of its actions can trail the sweep it ran (seen in CI: empty a moment
+  // after the sweep's workflows existed), so it is awaited; with a 2 s interval one is due long before.
+  await eventually("the Schedule to list a run among its recent actions (each sweep is a workflow run in the Web UI)", async () => {
+    const { info } = await harness.client.schedule.getHandle(scheduleId).describe();
+    return info.recentActions.length >= 1 ? true : undefined;
+  }, 15_000);
 });
 
 test("the sweep records the start of a workflow that has none (the edge function died between its start and its record)", async () => {
