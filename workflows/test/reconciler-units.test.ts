@@ -254,19 +254,24 @@ test("ensure: a failed start rejects and is counted; a failed record after a sta
   assert.ok(failing.log.lines.some((l) => l.startsWith("warn") && l.includes("workflow_started not written")));
 });
 
-test("sweep: starts do not wait for their records, and each page's records land before the next page is read", async () => {
+test("sweep: starts do not wait for their records, and the next page is read while the last starts of a page run", { timeout: 10_000 }, async () => {
   const temporal = fakeTemporal();
   const records: Array<{ organizationId: string }> = [];
   const timeline: string[] = [];
+  let startCount = 0;
+  let releaseRecords!: () => void;
+  const allStarted = new Promise<void>((resolve) => (releaseRecords = resolve));
   const starter: BootstrapStarter = {
     start: async (input, startedBy) => {
       timeline.push("start");
+      if (++startCount === 6) releaseRecords();
       return temporal.starter.start(input, startedBy);
     },
     describe: (workflowId) => temporal.starter.describe(workflowId),
   };
+  // No record lands before every start has been made: a sweep whose starts waited for their records would hang here.
   const record: RecordWorkflowStarted = async (input) => {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await allStarted;
     records.push({ organizationId: input.organizationId });
     timeline.push("recorded");
   };
@@ -280,12 +285,13 @@ test("sweep: starts do not wait for their records, and each page's records land 
     return pending.readPending(olderThanMs, limit);
   };
   const summary = await sweepPending({ readPending, ensurer, metrics, log, pageSize: 3, concurrency: 1 }, 0, "catch_up");
-  assert.deepEqual([summary.found, summary.started], [6, 6]);
-  assert.equal(records.length, 6);
-  // One at a time, yet the three starts of a page run back to back, then its three records land, then
-  // the next read (which, short of its limit, is the last).
-  const page = ["start", "start", "start", "recorded", "recorded", "recorded"];
-  assert.deepEqual(timeline, ["read", ...page, "read", ...page]);
+  assert.deepEqual([summary.found, summary.started, summary.alreadyStarted], [6, 6, 0]);
+  assert.equal(records.length, 6, "the sweep returns once its records have landed");
+  assert.equal(new Set(records.map((r) => r.organizationId)).size, 6, "each row started and recorded once");
+  // Page 2 is read as page 1's last row is handed out, before it starts; unrecorded rows it sees again are skipped.
+  assert.deepEqual(timeline.slice(0, 5), ["read", "start", "start", "read", "start"]);
+  assert.deepEqual(timeline.filter((t) => t === "start").length, 6);
+  assert.ok(timeline.indexOf("recorded") > timeline.lastIndexOf("start"));
 });
 
 /** A pending set as pending_bootstrap_events serves it: rows leave once recorded, oldest first, at most `limit`. */

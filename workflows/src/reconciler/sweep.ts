@@ -38,75 +38,98 @@ function ageSeconds(row: unknown, now: number): number {
   return Number.isFinite(createdAt) ? Math.max(0, (now - createdAt) / 1000) : 0;
 }
 
-/** Runs `fn` over `items`, `limit` at a time; on the first failure starts nothing new, waits for the rest, rethrows it. */
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const lane = async () => {
-    while (!failure && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await fn(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failure) throw failure.error;
-}
-
 /**
  * One sweep: read the pending bootstraps older than `graceMs` page by page and ensure each one's
- * workflow, until a read brings nothing new. Ensured rows leave the pending set (their workflow_started
- * event is written), so each read returns the next ones; rows that stay (invalid events) are skipped.
- * A Temporal or Supabase failure aborts the sweep (what it did stays done; the next sweep goes on).
+ * workflow, `concurrency` at a time, until a read brings nothing new. Ensured rows leave the pending
+ * set (their workflow_started event is written), so each read returns the next ones; rows that stay
+ * (invalid events) are skipped.
+ *
+ * The next page is read as soon as the last row of the current one is handed out, while its last
+ * starts run, so the lanes never stand idle at a page boundary. That read may return rows still in
+ * flight or not yet recorded: they are skipped as seen, and the read asks for `seen.size` more rows
+ * than a page, so such rows (and invalid events, the oldest of all) can never fill it and hide the
+ * next ones. A Temporal or Supabase failure aborts the sweep once the ensures in flight have finished
+ * (what it did stays done; the next sweep goes on).
  */
 export async function sweepPending(deps: SweepDeps, graceMs: number, trigger: SweepTrigger): Promise<SweepSummary> {
   const pageSize = deps.pageSize ?? DEFAULT_PAGE_SIZE;
   const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
   const began = Date.now();
   const seen = new Set<string>();
+  const queue: unknown[] = [];
+  const recordings: Array<Promise<void>> = [];
   let started = 0;
   let alreadyStarted = 0;
   let invalid = 0;
   let pages = 0;
   let oldestAgeSeconds = 0;
-  try {
-    for (;;) {
-      // Ensured rows have left the pending set, so asking for `seen.size` more costs nothing unless some
-      // stayed (invalid events): those are the oldest, and can then never fill a page and stall the sweep.
-      const limit = Math.min(MAX_LIMIT, pageSize + seen.size);
-      const rows = await deps.readPending(graceMs, limit);
-      pages += 1;
-      if (pages === 1) oldestAgeSeconds = rows.length > 0 ? ageSeconds(rows[0], Date.now()) : 0;
-      const fresh = rows.filter((row) => {
-        const id = String((row as { id?: unknown } | null)?.id);
-        if (seen.has(id)) return false;
-        seen.add(id);
-        return true;
-      });
-      const recordings: Array<Promise<void>> = [];
-      try {
-        await forEachLimited(fresh, concurrency, async (row) => {
-          const outcome = await deps.ensurer.ensure(row, "sweep");
-          if (outcome.kind === "started") {
-            started += 1;
-            recordings.push(outcome.recorded);
-          } else if (outcome.kind === "already_started") alreadyStarted += 1;
-          else invalid += 1;
-        });
-      } finally {
-        // The next read must not see this page's started rows again: their workflow_started writes land first.
-        await Promise.all(recordings);
-      }
-      deps.onPage?.({ pages, found: seen.size });
-      if (fresh.length === 0 || rows.length < limit) break;
+  /** A read found nothing new, or all there was: once the queue is empty, the sweep is done. */
+  let exhausted = false;
+  let reading: Promise<void> | undefined;
+  let failure: { error: unknown } | undefined;
+
+  const readPage = async (): Promise<void> => {
+    const limit = Math.min(MAX_LIMIT, pageSize + seen.size);
+    const rows = await deps.readPending(graceMs, limit);
+    pages += 1;
+    if (pages === 1) oldestAgeSeconds = rows.length > 0 ? ageSeconds(rows[0], Date.now()) : 0;
+    let fresh = 0;
+    for (const row of rows) {
+      const id = String((row as { id?: unknown } | null)?.id);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      queue.push(row);
+      fresh += 1;
     }
-  } catch (error) {
+    deps.onPage?.({ pages, found: seen.size });
+    if (fresh === 0 || rows.length < limit) exhausted = true;
+  };
+  /** One read at a time; its failure fails the sweep whoever started it. */
+  const startRead = (): Promise<void> => {
+    reading ??= readPage()
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => {
+        reading = undefined;
+      });
+    return reading;
+  };
+  const nextRow = async (): Promise<unknown> => {
+    for (;;) {
+      if (failure) return undefined;
+      if (queue.length > 0) {
+        const row = queue.shift();
+        if (queue.length === 0 && !exhausted) void startRead();
+        return row;
+      }
+      if (exhausted) return undefined;
+      await startRead();
+    }
+  };
+  const lane = async (): Promise<void> => {
+    for (let row = await nextRow(); row !== undefined; row = await nextRow()) {
+      try {
+        const outcome = await deps.ensurer.ensure(row, "sweep");
+        if (outcome.kind === "started") {
+          started += 1;
+          recordings.push(outcome.recorded);
+        } else if (outcome.kind === "already_started") alreadyStarted += 1;
+        else invalid += 1;
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  await reading;
+  // What this sweep started is recorded before it reports (a caller's next sweep reads a settled set).
+  await Promise.all(recordings);
+  if (failure) {
     deps.metrics.sweepFinished(trigger, "error");
-    deps.log.warn(`sweep (${trigger}) stopped: ${errorMessage(error)}`, { found: seen.size, started, pages });
-    throw error;
+    deps.log.warn(`sweep (${trigger}) stopped: ${errorMessage(failure.error)}`, { found: seen.size, started, pages });
+    throw failure.error;
   }
   deps.metrics.setLagSeconds(oldestAgeSeconds);
   deps.metrics.sweepFinished(trigger, "ok");
