@@ -256,7 +256,7 @@ reconciler drained at ${n(main.startsPerSecond)} starts/s — ${((main.startsPer
 The drains, the poller and this ceiling run on a second stack, fresh, after the first is stopped: the
 dev server's own rate falls as its SQLite file grows (measured by hand: 215 → 197 starts/s over
 12,000 starts), and the first stack by then holds the ~10,000 workflows of the benchmarks above (run
-on it, as this benchmark did before 2026-11-25, the 10,000 drain took 60.8–67.0 s). The ceiling is
+on it, as earlier versions of this benchmark did, the 10,000 drain took 60.8–67.0 s). The ceiling is
 measured first, so the drains run on a larger history than it did; they also share the two cores with
 Postgres, the gateway's Realtime decoding and the worker.
 \`temporal server start-dev\` keeps its state in one SQLite file; a production Temporal cluster
