@@ -6,7 +6,6 @@ import path from "node:path";
 import pg from "pg";
 import { Client, Connection } from "@temporalio/client";
 import { startStack, type Stack } from "../src/stack.ts";
-
 import { freeStackPorts } from "../src/net.ts";
 import { silentProgress } from "../src/log.ts";
 import { MIGRATIONS_DIR } from "../src/paths.ts";

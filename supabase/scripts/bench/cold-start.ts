@@ -10,6 +10,7 @@ import path from "node:path";
 import zlib from "node:zlib";
 import { setTimeout as delay } from "node:timers/promises";
 import { bundleFunction } from "../../../workflows/scripts/function-bundle.ts";
+import { readProcesses } from "./lib/process-cpu.ts";
 import { median } from "./lib/stats.ts";
 import { benchForm, FUNCTION_NAME, type BenchSystem } from "./lib/system.ts";
 
@@ -23,20 +24,9 @@ export interface ColdStartResult {
 
 /** Our function's Deno process: a child of the stack's process (the gateway runs there) running its folder. */
 function functionPids(stackPid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid !== stackPid) continue;
-      const cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (cmdline.includes("deno") && cmdline.includes(FUNCTION_NAME)) pids.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return pids;
+  return [...readProcesses()]
+    .filter(([, info]) => info.ppid === stackPid && info.cmdline.includes("deno") && info.cmdline.includes(FUNCTION_NAME))
+    .map(([pid]) => pid);
 }
 
 async function killFunctionProcess(stackPid: number): Promise<void> {

@@ -5,9 +5,9 @@
  * and straight to Temporal with @temporalio/client, one at a time from this process.
  */
 import { randomUUID } from "node:crypto";
-import { bootstrapStartMetadata, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
-import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
+import { BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
 import { bootstrapStartOptions } from "../../../workflows/src/worker/start-options.ts";
 import { HOST } from "../../local/src/config.ts";
 import { freePort } from "../../local/src/net.ts";
@@ -52,17 +52,8 @@ export async function benchProxyOverhead(system: BenchSystem, options: { runs: n
   });
   const through = (client: typeof proxy) => async () => {
     const start = input();
-    const meta = bootstrapStartMetadata(start, "edge");
-    const result = await client.startWorkflow({
-      workflowId: meta.workflowId,
-      workflowType: BOOTSTRAP_WORKFLOW_TYPE,
-      taskQueue: BOOTSTRAP_TASK_QUEUE,
-      args: [start],
-      requestId: start.eventId,
-      memo: meta.memo,
-      searchAttributes: meta.searchAttributes,
-      staticSummary: meta.staticSummary,
-    });
+    // The function's own request: the shared builder, with the event id as requestId.
+    const result = await client.startWorkflow({ ...bootstrapWorkflowStart(start, "edge"), requestId: start.eventId });
     if (result.status !== "started") throw new Error(`expected a new run, got ${result.status}`);
   };
   const viaProxy = through(proxy);

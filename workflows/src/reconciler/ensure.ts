@@ -95,9 +95,9 @@ export class BootstrapEnsurer {
       if (result.status === "started") {
         metrics.workflowStarted(path);
         log.info(`started ${workflowId}`, { path, eventId: input.eventId, runId: result.runId });
-        // Not awaited here: the next start need not wait for this write (a sweep waits for its page's
-        // writes before it reads the next page). The run exists and records itself as its first
-        // activity (same key) if this write fails; the sweep backs that up.
+        // Not awaited here: the next start need not wait for this write (a sweep waits for all of its
+        // writes before it returns). The run exists and records itself as its first activity (same
+        // key) if this write fails; the sweep backs that up.
         const recorded = record(input, { workflowId, runId: result.runId, startedBy: path }).catch((error: unknown) => {
           log.warn("workflow_started not written (the workflow writes it itself)", { workflowId, error: errorMessage(error) });
         });

@@ -78,8 +78,8 @@ export function batchingWorkflowStartedRecorder(supabase: SupabaseClient, maxPer
     });
   };
 
+  /** Runs with `writing` set by its caller, so records queued meanwhile never schedule a second drain. */
   const drain = async (): Promise<void> => {
-    writing = true;
     try {
       while (queue.length > 0) {
         const batch = queue.splice(0, maxPerCall);

@@ -22,7 +22,7 @@ export interface SweepDeps {
   readonly log: ReconcilerLog;
   /** Rows per read. */
   readonly pageSize?: number;
-  /** Ensures in flight at once (each is one StartWorkflowExecution, plus one emit when it starts one). */
+  /** Ensures in flight at once (each is one StartWorkflowExecution; its record joins a shared batched write). */
   readonly concurrency?: number;
   /** Called after each page (the schedule's activity heartbeats here). */
   readonly onPage?: (progress: { pages: number; found: number }) => void;

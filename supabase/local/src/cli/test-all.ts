@@ -9,7 +9,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
-
 import { describeStackError } from "../errors.ts";
 import { consoleProgress } from "../log.ts";
 import { freeStackPorts } from "../net.ts";

@@ -5,7 +5,8 @@ import { startService, waitUntilReady, type ServiceProcess } from "../child-proc
 
 /**
  * Runs one of the project's Node entry points (`workflows/src/.../main.ts`) as a child process under
- * tsx, or a built one (`.js`, relative to the repository or absolute) with plain node, with exactly the environment given (plus PATH/HOME), and waits until it says it is ready.
+ * tsx, or a built one (`.js`, relative to the repository or absolute) with plain node, with exactly
+ * the environment given (plus PATH/HOME), and waits until it says it is ready.
  * Separate processes, not in-process services, so tests and the chaos suite can kill them.
  */
 export async function startNodeService(options: {

@@ -8,7 +8,7 @@ import fs from "node:fs";
 
 export type ProcessGroup = "Temporal dev server" | "Postgres" | "API gateway (REST, Realtime, Functions)" | "edge function (Deno)" | "gRPC-web proxy" | "worker" | "benchmark client";
 
-interface ProcessInfo {
+export interface ProcessInfo {
   readonly ppid: number;
   readonly ticks: number;
   readonly cmdline: string;
@@ -30,7 +30,8 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-function readProcesses(): Map<number, ProcessInfo> {
+/** Every process's parent, CPU ticks and command line (arguments joined by spaces), by pid. */
+export function readProcesses(): Map<number, ProcessInfo> {
   const processes = new Map<number, ProcessInfo>();
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;

@@ -1,8 +1,8 @@
 /**
  * The system under benchmark: a stack of its own on free ports (durable commits, like production),
- * in a process of its own as `npm start` runs it (stack-process.ts), plus the clients a benchmark drives it with — supabase-js as the frontend, `pg` and
- * @temporalio/client for the floor and for checking what happened — and a worker it can start and
- * stop at will.
+ * in a process of its own as `npm start` runs it (stack-process.ts), plus the clients a benchmark
+ * drives it with — supabase-js as the frontend, `pg` and @temporalio/client for the floor and for
+ * checking what happened — and a worker it can start and stop at will.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -68,6 +68,25 @@ export function benchForm(): BootstrapRequest {
   };
 }
 
+/** Built once per benchmark run (every stack it starts uses it), removed when the run's process exits. */
+const BUILT_DIR = path.join(REPO_ROOT, ".local", `bench-${process.pid}-dist`);
+let built: Promise<string> | undefined;
+
+/**
+ * The worker as its image runs it: the esbuild bundle with the prebuilt workflow bundle, so a drain's
+ * startup is node starting and connecting, not tsx compiling and webpack bundling.
+ */
+function builtWorker(progress: Progress): Promise<string> {
+  built ??= (async () => {
+    progress.step("building the worker as its image ships it (npm run build)");
+    process.once("exit", () => fs.rmSync(BUILT_DIR, { recursive: true, force: true }));
+    await buildArtifacts(BUILT_DIR);
+    progress.done(`built ${path.relative(REPO_ROOT, BUILT_DIR)}`);
+    return BUILT_DIR;
+  })();
+  return built;
+}
+
 /**
  * Runs stack-process.ts as a child (its output in <dataDir>/logs/bench-stack.log), passing its
  * progress lines on as they come, until it says it is ready.
@@ -123,12 +142,7 @@ export async function startBenchSystem(progress: Progress): Promise<BenchSystem>
     realtime: { transport: WebSocket as never },
   });
   const workers = new Set<ServiceProcess>();
-  // The worker runs as its image runs it: the esbuild bundle with the prebuilt workflow bundle, so a
-  // drain's startup is node starting and connecting, not tsx compiling and webpack bundling.
-  progress.step("building the worker as its image ships it (npm run build)");
-  const builtDir = path.join(dataDir, "dist");
-  await buildArtifacts(builtDir);
-  progress.done(`built ${path.relative(REPO_ROOT, builtDir)}`);
+  const builtDir = await builtWorker(progress);
 
   return {
     stack,
