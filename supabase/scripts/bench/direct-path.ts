@@ -35,6 +35,8 @@ export interface GrowthPoint {
 
 export interface DirectPathResult {
   readonly levels: readonly LevelResult[];
+  /** One caller again, pausing SPACED_PAUSE_MS after each answer: the path's length without contention. */
+  readonly spaced: LevelResult;
   readonly growth: readonly GrowthPoint[];
 }
 
@@ -71,8 +73,11 @@ export function viaFloor(system: BenchSystem) {
   };
 }
 
-async function measureLevel(system: BenchSystem, concurrency: number, requests: number, runs: number, runSeconds: number): Promise<LevelResult> {
-  const limits = { maxRequests: requests, maxMs: runSeconds * 1000 };
+/** Long enough for the previous request's after-work (the workflow_started write, logs) to finish. */
+export const SPACED_PAUSE_MS = 30;
+
+async function measureLevel(system: BenchSystem, concurrency: number, requests: number, runs: number, runSeconds: number, pauseMs = 0): Promise<LevelResult> {
+  const limits = { maxRequests: requests, maxMs: runSeconds * 1000 + requests * pauseMs, pauseMs };
   const fnRuns: LoadResult[] = [];
   const floorRuns: LoadResult[] = [];
   // Alternating runs, so a burst of load from elsewhere on the machine hits both sides alike.
@@ -112,6 +117,10 @@ export async function benchDirectPath(system: BenchSystem, options: DirectPathOp
     levels.push(level);
   }
 
+  log(`… one caller, ${SPACED_PAUSE_MS} ms between requests: ${options.runs} runs, function and floor alternating`);
+  const spaced = await measureLevel(system, 1, options.requests[1] ?? 50, options.runs, options.runSeconds, SPACED_PAUSE_MS);
+  log(`  function p50 ${spaced.fn.p50.toFixed(1)} ms, floor p50 ${spaced.floor.p50.toFixed(1)} ms`);
+
   const growth: GrowthPoint[] = [];
   const client = await system.db.connect();
   try {
@@ -130,5 +139,5 @@ export async function benchDirectPath(system: BenchSystem, options: DirectPathOp
   } finally {
     client.release();
   }
-  return { levels, growth };
+  return { levels, spaced, growth };
 }

@@ -1,8 +1,9 @@
 /**
  * Benchmark 2: what the gRPC-web proxy adds to StartWorkflowExecution. The same start request, in
- * turn through the proxy (shared/src/temporal/client.ts: gRPC-web over fetch, what the edge function
- * uses), through a bare relay (lib/bare-relay.ts: the same hop and translation, none of the checks)
- * and straight to Temporal with @temporalio/client, one at a time from this process.
+ * turn through the proxy and through a bare relay (lib/bare-relay.ts: the same hop and translation,
+ * none of the checks), both sent as the edge function sends them (shared/src/temporal/client.ts over
+ * Deno's fetch, from a Deno process: lib/deno-caller.ts), through the proxy again from this Node
+ * process's fetch, and straight to Temporal with @temporalio/client; one call at a time.
  */
 import { randomUUID } from "node:crypto";
 import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
@@ -12,18 +13,24 @@ import { bootstrapStartOptions } from "../../../workflows/src/worker/start-optio
 import { HOST } from "../../local/src/config.ts";
 import { freePort } from "../../local/src/net.ts";
 import { startNodeService } from "../../local/src/services/node-service.ts";
+import { startDenoCaller } from "./lib/deno-caller-process.ts";
 import { medianOfRuns, summarize, type Summary } from "./lib/stats.ts";
 import { benchForm, type BenchSystem } from "./lib/system.ts";
 
 export interface ProxyOverheadResult {
+  /** Through the proxy from Deno's fetch, as the edge function calls it. */
   readonly proxy: Summary;
-  /** The bare relay: any gRPC-web hop's cost, without the proxy's checks. */
+  /** The bare relay from Deno's fetch: any gRPC-web hop's cost, without the proxy's checks. */
   readonly relay: Summary;
+  /** Through the proxy from Node's fetch (undici). */
+  readonly proxyFromNode: Summary;
   readonly direct: Summary;
   /** Median over runs of (proxy p50 − direct p50). */
   readonly addedP50: number;
   /** Median over runs of (relay p50 − direct p50): the hop itself. */
   readonly hopP50: number;
+  /** Median over runs of (proxy from Node p50 − direct p50). */
+  readonly addedFromNodeP50: number;
 }
 
 const input = (): BootstrapWorkflowInput => ({ eventId: randomUUID(), organizationId: randomUUID(), payload: benchForm() });
@@ -44,41 +51,40 @@ export async function benchProxyOverhead(system: BenchSystem, options: { runs: n
     env: { TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE, RELAY_PORT: String(relayPort) },
     ready: (log) => log.includes("relay listening"),
   });
-  const relay = createTemporalClient({
-    proxyUrl: `http://${HOST}:${relayPort}`,
-    proxyToken: "unused",
-    namespace: env.TEMPORAL_NAMESPACE,
-    identity: "bench",
+  const deno = await startDenoCaller({
+    proxy: { url: env.TEMPORAL_PROXY_URL, token: env.TEMPORAL_PROXY_TOKEN },
+    relay: { url: `http://${HOST}:${relayPort}`, token: "unused" },
+  }, env.TEMPORAL_NAMESPACE).catch(async (error: unknown) => {
+    await relayProcess.stop();
+    throw error;
   });
-  const through = (client: typeof proxy) => async () => {
+  /** Each path returns its call's duration in ms, timed by the process that makes the call. */
+  const timed = (call: () => Promise<unknown>) => async () => {
+    const t = performance.now();
+    await call();
+    return performance.now() - t;
+  };
+  const viaProxyFromDeno = () => deno.call("proxy");
+  const viaRelayFromDeno = () => deno.call("relay");
+  const viaProxyFromNode = timed(async () => {
     const start = input();
     // The function's own request: the shared builder, with the event id as requestId.
-    const result = await client.startWorkflow({ ...bootstrapWorkflowStart(start, "edge"), requestId: start.eventId });
+    const result = await proxy.startWorkflow({ ...bootstrapWorkflowStart(start, "edge"), requestId: start.eventId });
     if (result.status !== "started") throw new Error(`expected a new run, got ${result.status}`);
-  };
-  const viaProxy = through(proxy);
-  const viaRelay = through(relay);
-  const direct = async () => {
-    await system.temporal.workflow.start(BOOTSTRAP_WORKFLOW_TYPE, bootstrapStartOptions(input(), "edge"));
-  };
+  });
+  const direct = timed(() => system.temporal.workflow.start(BOOTSTRAP_WORKFLOW_TYPE, bootstrapStartOptions(input(), "edge")));
 
-  options.log(`… proxy overhead: ${options.runs} runs × ${options.calls} starts each way (proxy, bare relay, direct), in turn`);
+  options.log(`… proxy overhead: ${options.runs} runs × ${options.calls} starts each way (proxy and bare relay from Deno, proxy from Node, direct), in turn`);
   try {
+    const paths = [viaProxyFromDeno, viaRelayFromDeno, viaProxyFromNode, direct];
     for (let i = 0; i < 20; i += 1) {
-      await viaProxy();
-      await viaRelay();
-      await direct();
+      for (const call of paths) await call();
     }
-    const paths = [viaProxy, viaRelay, direct];
-    const runs: Summary[][] = [[], [], []];
+    const runs: Summary[][] = paths.map(() => []);
     for (let run = 0; run < options.runs; run += 1) {
-      const samples: number[][] = [[], [], []];
+      const samples: number[][] = paths.map(() => []);
       for (let i = 0; i < options.calls; i += 1) {
-        for (const [index, call] of paths.entries()) {
-          const t = performance.now();
-          await call();
-          samples[index]!.push(performance.now() - t);
-        }
+        for (const [index, call] of paths.entries()) samples[index]!.push(await call());
       }
       samples.forEach((s, index) => runs[index]!.push(summarize(s)));
     }
@@ -86,17 +92,20 @@ export async function benchProxyOverhead(system: BenchSystem, options: { runs: n
       const differences = a.map((x, i) => x.p50 - b[i]!.p50).sort((x, y) => x - y);
       return differences[Math.floor((differences.length - 1) / 2)]!;
     };
-    const [proxyRuns, relayRuns, directRuns] = runs as [Summary[], Summary[], Summary[]];
+    const [proxyRuns, relayRuns, proxyNodeRuns, directRuns] = runs as [Summary[], Summary[], Summary[], Summary[]];
     const result: ProxyOverheadResult = {
       proxy: medianOfRuns(proxyRuns),
       relay: medianOfRuns(relayRuns),
+      proxyFromNode: medianOfRuns(proxyNodeRuns),
       direct: medianOfRuns(directRuns),
       addedP50: medianDifference(proxyRuns, directRuns),
       hopP50: medianDifference(relayRuns, directRuns),
+      addedFromNodeP50: medianDifference(proxyNodeRuns, directRuns),
     };
-    options.log(`  through the proxy p50 ${result.proxy.p50.toFixed(2)} ms, bare relay ${result.relay.p50.toFixed(2)} ms, direct ${result.direct.p50.toFixed(2)} ms: added ${result.addedP50.toFixed(2)} ms, of which the hop ${result.hopP50.toFixed(2)} ms`);
+    options.log(`  p50 through the proxy from Deno ${result.proxy.p50.toFixed(2)} ms, bare relay from Deno ${result.relay.p50.toFixed(2)} ms, proxy from Node ${result.proxyFromNode.p50.toFixed(2)} ms, direct ${result.direct.p50.toFixed(2)} ms: added ${result.addedP50.toFixed(2)} ms (from Node ${result.addedFromNodeP50.toFixed(2)} ms), of which the hop ${result.hopP50.toFixed(2)} ms`);
     return result;
   } finally {
+    await deno.stop();
     await relayProcess.stop();
   }
 }

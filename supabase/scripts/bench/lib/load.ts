@@ -1,3 +1,5 @@
+import { setTimeout as delay } from "node:timers/promises";
+
 /** Closed-loop load: `concurrency` callers, each sending its next request as soon as the previous answered. */
 export interface LoadResult {
   /** Milliseconds per successful call. */
@@ -10,10 +12,14 @@ export interface LoadResult {
   readonly throughput: number;
 }
 
-/** Stops sending once `maxRequests` were sent or `maxMs` has passed, whichever comes first; waits for those in flight. */
+/**
+ * Stops sending once `maxRequests` were sent or `maxMs` has passed, whichever comes first; waits for
+ * those in flight. With `pauseMs`, each caller waits that long after an answer before its next request
+ * (not counted in the latency): the machine is quiet when each request starts.
+ */
 export async function closedLoop(
   concurrency: number,
-  limits: { maxRequests: number; maxMs?: number },
+  limits: { maxRequests: number; maxMs?: number; pauseMs?: number },
   call: (index: number) => Promise<void>,
 ): Promise<LoadResult> {
   const total = limits.maxRequests;
@@ -33,6 +39,7 @@ export async function closedLoop(
         errors += 1;
         if (errorSamples.length < 5) errorSamples.push(error instanceof Error ? error.message : String(error));
       }
+      if (limits.pauseMs) await delay(limits.pauseMs);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, caller));
