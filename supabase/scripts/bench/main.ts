@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const pollerMaxSeconds = intEnv("BENCH_POLLER_SECONDS", 60, 10, 3600);
   const outDir = path.resolve(REPO_ROOT, process.env.BENCH_OUT ?? "docs");
   fs.mkdirSync(outDir, { recursive: true });
-  const requests = { 1: 60, 10: 300, 50: 600 };
+  const requests = { 1: 200, 10: 300, 50: 600 };
   const runSeconds = intEnv("BENCH_RUN_SECONDS", 6, 1, 600);
   const settings = {
     runs,
