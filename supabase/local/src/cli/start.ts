@@ -7,6 +7,7 @@ import { describeStackError } from "../errors.ts";
 import { consoleProgress } from "../log.ts";
 import { startStack, type Stack } from "../stack.ts";
 import { clearStackState, isProcessAlive, readStackState } from "../state.ts";
+import { onStopRequest } from "../stop-requests.ts";
 import crypto from "node:crypto";
 import { signUserToken } from "../auth/user-token.ts";
 import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
@@ -76,17 +77,7 @@ async function main(): Promise<void> {
     progress.done("stopped");
     process.exit(0);
   };
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGHUP", () => void shutdown("SIGHUP"));
-  // npm does not pass SIGTERM on to its script: when the process that ran us goes away, stop too,
-  // rather than leaving Postgres, Temporal and the workers running with nobody to stop them.
-  const parentPid = process.ppid;
-  if (parentPid !== 1) {
-    setInterval(() => {
-      if (process.ppid !== parentPid) void shutdown("parent process exited");
-    }, 1000).unref();
-  }
+  onStopRequest((reason) => void shutdown(reason));
 
   try {
     stack = await startStack(options, progress);

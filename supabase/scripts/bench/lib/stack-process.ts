@@ -12,6 +12,7 @@ import type { StackOptions } from "../../../local/src/config.ts";
 import { describeStackError } from "../../../local/src/errors.ts";
 import { consoleProgress } from "../../../local/src/log.ts";
 import { startStack, type Stack } from "../../../local/src/stack.ts";
+import { onStopRequest } from "../../../local/src/stop-requests.ts";
 
 export const STACK_READY_LINE = "bench stack ready";
 
@@ -25,13 +26,8 @@ async function main(): Promise<void> {
     await stack?.stop();
     process.exit(0);
   };
-  process.on("SIGTERM", () => void stop());
-  process.on("SIGINT", () => void stop());
-  // The benchmark may die without stopping us (kill -9): then stop too, rather than leave Postgres and Temporal running.
-  const parentPid = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parentPid) void stop();
-  }, 1000).unref();
+  // Also when the benchmark dies without stopping us (kill -9), rather than leave Postgres and Temporal running.
+  onStopRequest(() => void stop());
   try {
     stack = await startStack(options, consoleProgress(process.stdout));
   } catch (error) {
