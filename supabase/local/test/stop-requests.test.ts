@@ -35,7 +35,7 @@ async function eventually<T>(what: string, check: () => T | undefined, timeoutMs
 
 const reasons = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter(Boolean) : []);
 
-test("SIGTERM, SIGINT and SIGHUP each ask the process to stop, naming the signal", async () => {
+test("SIGTERM, SIGINT and SIGHUP each ask the process to stop, naming the signal; nothing else does", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stop-requests-"));
   const file = path.join(dir, "reasons");
   const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", childScript(file)], { stdio: ["ignore", "pipe", "inherit"] });
@@ -43,6 +43,9 @@ test("SIGTERM, SIGINT and SIGHUP each ask the process to stop, naming the signal
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
     await eventually("the child to arm its handlers", () => (out.includes("watching") ? true : undefined));
+    // Past the parent watch's first checks: while the parent lives, it must not fire.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.deepEqual(reasons(file), [], "no stop request while the parent is alive and no signal came");
     for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
       child.kill(signal);
       await eventually(`${signal} recorded`, () => (reasons(file).includes(signal) ? true : undefined));
@@ -69,7 +72,7 @@ test("a process whose parent exits is asked to stop", async () => {
     const reason = await eventually("the orphaned child's stop request", () => reasons(file)[0]);
     assert.equal(reason, "parent process exited");
   } finally {
-    const pid = Number(fs.readFileSync(pidFile, "utf8"));
+    const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, "utf8")) : 0;
     if (pid) {
       try {
         process.kill(pid, "SIGKILL");

@@ -58,33 +58,40 @@ export async function benchProxyOverhead(system: BenchSystem, options: { runs: n
     await relayProcess.stop();
     throw error;
   });
-  /** Each path returns its call's duration in ms, timed by the process that makes the call. */
-  const timed = (call: () => Promise<unknown>) => async () => {
+  /**
+   * Each path gets a fresh input, built before its timer starts (the Deno caller builds the start
+   * request from it untimed too), and returns the duration of the start call alone, timed by the
+   * process that makes the call.
+   */
+  const viaProxyFromDeno = (start: BootstrapWorkflowInput) => deno.call("proxy", start);
+  const viaRelayFromDeno = (start: BootstrapWorkflowInput) => deno.call("relay", start);
+  const viaProxyFromNode = async (start: BootstrapWorkflowInput) => {
+    // The function's own request: the shared builder, with the event id as requestId.
+    const request = { ...bootstrapWorkflowStart(start, "edge"), requestId: start.eventId };
     const t = performance.now();
-    await call();
+    const result = await proxy.startWorkflow(request);
+    const elapsed = performance.now() - t;
+    if (result.status !== "started") throw new Error(`expected a new run, got ${result.status}`);
+    return elapsed;
+  };
+  const direct = async (start: BootstrapWorkflowInput) => {
+    const request = bootstrapStartOptions(start, "edge");
+    const t = performance.now();
+    await system.temporal.workflow.start(BOOTSTRAP_WORKFLOW_TYPE, request);
     return performance.now() - t;
   };
-  const viaProxyFromDeno = () => deno.call("proxy");
-  const viaRelayFromDeno = () => deno.call("relay");
-  const viaProxyFromNode = timed(async () => {
-    const start = input();
-    // The function's own request: the shared builder, with the event id as requestId.
-    const result = await proxy.startWorkflow({ ...bootstrapWorkflowStart(start, "edge"), requestId: start.eventId });
-    if (result.status !== "started") throw new Error(`expected a new run, got ${result.status}`);
-  });
-  const direct = timed(() => system.temporal.workflow.start(BOOTSTRAP_WORKFLOW_TYPE, bootstrapStartOptions(input(), "edge")));
 
   options.log(`… proxy overhead: ${options.runs} runs × ${options.calls} starts each way (proxy and bare relay from Deno, proxy from Node, direct), in turn`);
   try {
     const paths = [viaProxyFromDeno, viaRelayFromDeno, viaProxyFromNode, direct];
     for (let i = 0; i < 20; i += 1) {
-      for (const call of paths) await call();
+      for (const call of paths) await call(input());
     }
     const runs: Summary[][] = paths.map(() => []);
     for (let run = 0; run < options.runs; run += 1) {
       const samples: number[][] = paths.map(() => []);
       for (let i = 0; i < options.calls; i += 1) {
-        for (const [index, call] of paths.entries()) samples[index]!.push(await call());
+        for (const [index, call] of paths.entries()) samples[index]!.push(await call(input()));
       }
       samples.forEach((s, index) => runs[index]!.push(summarize(s)));
     }

@@ -95,7 +95,7 @@ export function writeReport(results: BenchResults, outDir: string): string[] {
   const rows = [
     ["Request → started, 1 caller, p50", `${ms(c1.fn.p50)} (floor ${ms(c1.floor.p50)}, ${ratio(c1.fn.p50, c1.floor.p50)})`, "≤ 1.5× floor", check(c1.fn.p50 <= 1.5 * c1.floor.p50)],
     ["Request → started, 1 caller, p95 / p99", `${ms(c1.fn.p95)} / ${ms(c1.fn.p99)}`, "", ""],
-    [`Request → started, 1 caller, ${SPACED_PAUSE_MS} ms between requests, p50`, `${ms(direct.spaced.fn.p50)} (floor ${ms(direct.spaced.floor.p50)}, ${ratio(direct.spaced.fn.p50, direct.spaced.floor.p50)})`, "", ""],
+    [`Request → started, 1 caller, ${SPACED_PAUSE_MS} ms between requests, p50`, `${ms(direct.spaced.fn.p50)} (floor ${ms(direct.spaced.floor.p50)}, ${ratio(direct.spaced.fn.p50, direct.spaced.floor.p50)}); function − floor ${ms(direct.spaced.fn.p50 - direct.spaced.floor.p50)}, back to back ${ms(c1.fn.p50 - c1.floor.p50)}`, "", ""],
     ...direct.levels.filter((l) => l.concurrency !== 1).map((l) => [
       `Request → started, ${l.concurrency} callers, p50 / p99`, `${ms(l.fn.p50)} / ${ms(l.fn.p99)} (floor ${ms(l.floor.p50)} / ${ms(l.floor.p99)})`, "", ""]),
     ["Errors at 50 callers", `${c50.fnErrors} of ${n(c50.fn.n + c50.fnErrors)}`, "0", check(c50.fnErrors === 0)],
@@ -148,8 +148,10 @@ doing only the same \`emit_domain_event\` with \`pg\` and the same start with \`
 No worker runs meanwhile (the workflows wait in Temporal), so nothing else competes for the two cores.
 Closed loop: each caller sends its next request when the previous one is answered. The last row
 is one caller again, pausing ${SPACED_PAUSE_MS} ms after each answer, so each request starts on a quiet
-machine (the previous one's \`workflow_started\` write and log lines done): if the ratio at one
-caller came from the two paths' leftover work competing for the cores, it would shrink there.
+machine (the previous one's \`workflow_started\` write and log lines done). If the function's extra
+time at one caller came from leftover work competing for the cores, the difference function − floor
+would shrink there: it is ${ms(direct.spaced.fn.p50 - direct.spaced.floor.p50)} spaced against ${ms(c1.fn.p50 - c1.floor.p50)} back to back. (Compare
+differences, not ratios: the pause slows both sides a little, which lowers a ratio by itself.)
 
 | callers | function p50 / p95 / p99 | floor p50 / p95 / p99 | ratio at p50 | function /s | floor /s | errors |
 |---|---|---|---|---|---|---|
@@ -227,9 +229,10 @@ re-encoding or the log line. It is the floor of any gRPC-web proxy in Node on th
 | added at p50 from Node's fetch instead | ${ms(proxy.addedFromNodeP50, 2)} |
 
 Each difference is the median over runs of that run's p50 difference, so a row can differ from the
-difference of the p50s above it, and a difference smaller than the noise can come out negative. From
-Node the same proxy costs more because undici's \`fetch\` costs more per call than Deno's; that is the
-client, not the proxy, and the function never pays it.
+difference of the p50s above it, and a difference smaller than the noise can come out negative.
+Every path gets the same kind of input, built before its timer starts, and times only the start call.
+The same proxy costs more from Node than from Deno: the client's \`fetch\` (undici against Deno's),
+not the proxy, which the function never pays.
 
 ## 3. Event → workflow started via Realtime
 

@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import readline from "node:readline";
+import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { REPO_ROOT } from "../../../local/src/paths.ts";
 
 export interface DenoTarget {
@@ -11,12 +12,14 @@ export interface DenoTarget {
 
 export interface DenoCaller {
   /** One start through the named target; resolves with its duration as Deno measured it (ms). */
-  call(target: string): Promise<number>;
+  call(target: string, input: BootstrapWorkflowInput): Promise<number>;
   stop(): Promise<void>;
 }
 
 const DENO = path.join(REPO_ROOT, "node_modules", ".bin", "deno");
 const SCRIPT = path.join(REPO_ROOT, "supabase", "scripts", "bench", "lib", "deno-caller.ts");
+/** Deno's start (module graph from the cache) and any one call fit well inside this. */
+const TIMEOUT_MS = 30_000;
 
 export async function startDenoCaller(targets: Readonly<Record<string, DenoTarget>>, namespace: string): Promise<DenoCaller> {
   const child = spawn(
@@ -29,36 +32,62 @@ export async function startDenoCaller(targets: Readonly<Record<string, DenoTarge
     },
   );
   let stderr = "";
+  let failure: Error | undefined;
+  let waiter: { resolve: (line: string) => void; reject: (error: Error) => void } | undefined;
+  const fail = (error: Error) => {
+    failure ??= error;
+    waiter?.reject(failure);
+    waiter = undefined;
+  };
   child.stderr.on("data", (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-2000); });
-  const waiting: Array<{ resolve: (line: string) => void; reject: (error: Error) => void }> = [];
-  let gone = false;
-  const exitError = () => new Error(`the Deno caller exited: ${stderr.trim() || "no output"}`);
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  void exited.then(() => {
-    gone = true;
-    for (const waiter of waiting.splice(0)) waiter.reject(exitError());
-  });
-  readline.createInterface({ input: child.stdout }).on("line", (line) => waiting.shift()?.resolve(line));
-  const nextLine = () => new Promise<string>((resolve, reject) => {
-    if (gone) reject(exitError());
-    else waiting.push({ resolve, reject });
+  child.on("error", (error) => fail(new Error(`the Deno caller could not run (${DENO}): ${error.message}`)));
+  child.stdin.on("error", () => {}); // EPIPE after Deno died: reported by "close" below
+  // "close", not "exit": by then stdout and stderr are read to the end, so the last words are in the message.
+  const closed = new Promise<void>((resolve) => child.once("close", () => {
+    fail(new Error(`the Deno caller exited: ${stderr.trim() || "no output"}`));
+    resolve();
+  }));
+  readline.createInterface({ input: child.stdout }).on("line", (line) => {
+    const current = waiter;
+    waiter = undefined;
+    if (current) current.resolve(line);
+    else fail(new Error(`the Deno caller wrote a line nobody asked for: ${line.slice(0, 200)}`));
   });
 
-  const first = await nextLine();
-  if (first !== "ready") throw new Error(`the Deno caller did not start: ${first}`);
+  /** Sends `line` (if any) and waits for the next line back: one exchange at a time. */
+  const exchange = (line: string | undefined, what: string) => new Promise<string>((resolve, reject) => {
+    if (failure) return reject(failure);
+    const timer = setTimeout(() => fail(new Error(`the Deno caller did not answer ${what} within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    waiter = {
+      resolve: (answer) => { clearTimeout(timer); resolve(answer); },
+      reject: (error) => { clearTimeout(timer); reject(error); },
+    };
+    if (line !== undefined) child.stdin.write(`${line}\n`);
+  });
+
+  const stop = async () => {
+    child.stdin.end();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await closed;
+    clearTimeout(timer);
+  };
+  const first = await exchange(undefined, "its start").catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  if (first !== "ready") {
+    await stop();
+    throw new Error(`the Deno caller did not start: ${first}`);
+  }
+  let nextId = 0;
   return {
-    async call(target) {
-      const answer = nextLine();
-      child.stdin.write(`${target}\n`);
-      const line = await answer;
-      if (!line.startsWith("ok ")) throw new Error(`Deno caller: ${line}`);
-      return Number(line.slice(3));
+    async call(target, input) {
+      const id = ++nextId;
+      const answer = JSON.parse(await exchange(JSON.stringify({ id, target, input }), `call ${id}`)) as { id: number; ms?: number; error?: string };
+      if (answer.id !== id) throw new Error(`the Deno caller answered call ${answer.id} when asked call ${id}`);
+      if (answer.ms === undefined) throw new Error(`Deno caller: ${answer.error ?? "no duration"}`);
+      return answer.ms;
     },
-    async stop() {
-      child.stdin.end();
-      const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop,
   };
 }

@@ -6,11 +6,12 @@
  * per call on this machine (the report shows both).
  *
  * Env: CALLER_TARGETS (JSON: name → { url, token }), TEMPORAL_NAMESPACE.
- * In:  one target name per line.   Out: `ok <ms>` or `error <message>` per line; `ready` first.
+ * In:  one JSON line per call: { id, target, input } (input: a BootstrapWorkflowInput, built by the
+ *      benchmark exactly as for its other paths). Out: `ready` first, then one JSON line per call:
+ *      { id, ms } or { id, error }. Only the startWorkflow call itself is timed.
  */
-import { bootstrapWorkflowStart } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { createTemporalClient, type TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
-import type { BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
 
 // The Node project type-checks this file too, so it declares the few Deno APIs it uses.
 declare const Deno: {
@@ -24,6 +25,12 @@ interface Target {
   readonly token: string;
 }
 
+interface CallRequest {
+  readonly id: number;
+  readonly target: string;
+  readonly input: BootstrapWorkflowInput;
+}
+
 const targets = JSON.parse(Deno.env.get("CALLER_TARGETS") ?? "{}") as Record<string, Target>;
 const namespace = Deno.env.get("TEMPORAL_NAMESPACE") ?? "default";
 const clients = new Map<string, TemporalClient>(
@@ -33,20 +40,30 @@ const clients = new Map<string, TemporalClient>(
   ]),
 );
 
-function form(): BootstrapRequest {
-  const tag = crypto.randomUUID().slice(0, 12);
-  return { name: `Bench ${tag}`, subdomain: `b-${tag}`, contactEmail: `ops@${tag}.bench.test`, admins: [{ email: `ada@${tag}.bench.test` }] };
-}
-
-async function callOnce(client: TemporalClient): Promise<number> {
-  const eventId = crypto.randomUUID();
+async function callOnce(client: TemporalClient, input: BootstrapWorkflowInput): Promise<number> {
   // The function's own request: the shared builder, with the event id as requestId.
-  const start = { ...bootstrapWorkflowStart({ eventId, organizationId: crypto.randomUUID(), payload: form() }, "edge"), requestId: eventId };
+  const start = { ...bootstrapWorkflowStart(input, "edge"), requestId: input.eventId };
   const began = performance.now();
   const result = await client.startWorkflow(start);
   const elapsed = performance.now() - began;
   if (result.status !== "started") throw new Error(`expected a new run, got ${result.status}`);
   return elapsed;
+}
+
+async function answer(line: string): Promise<Record<string, unknown>> {
+  let request: CallRequest;
+  try {
+    request = JSON.parse(line) as CallRequest;
+  } catch {
+    return { id: null, error: "not a JSON line" };
+  }
+  const client = clients.get(request.target);
+  if (!client) return { id: request.id, error: `unknown target "${request.target}"` };
+  try {
+    return { id: request.id, ms: await callOnce(client, request.input) };
+  } catch (error) {
+    return { id: request.id, error: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 const encoder = new TextEncoder();
@@ -59,17 +76,8 @@ for await (const chunk of Deno.stdin.readable) {
   buffered += decoder.decode(chunk, { stream: true });
   let newline: number;
   while ((newline = buffered.indexOf("\n")) >= 0) {
-    const name = buffered.slice(0, newline).trim();
+    const line = buffered.slice(0, newline);
     buffered = buffered.slice(newline + 1);
-    const client = clients.get(name);
-    if (!client) {
-      write(`error unknown target "${name}"`);
-      continue;
-    }
-    try {
-      write(`ok ${await callOnce(client)}`);
-    } catch (error) {
-      write(`error ${(error instanceof Error ? error.message : String(error)).replaceAll("\n", " ")}`);
-    }
+    if (line.trim()) write(JSON.stringify(await answer(line)));
   }
 }
