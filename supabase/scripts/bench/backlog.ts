@@ -18,6 +18,7 @@ import { createServiceClient } from "../../../workflows/src/worker/supabase-clie
 import { bootstrapStartOptions } from "../../../workflows/src/worker/start-options.ts";
 import { historyFor, insertSyntheticHistory } from "../lib/synthetic-events.ts";
 import { pendingCount } from "./lib/events.ts";
+import { cpuPerOperation, cpuSnapshot, type ProcessGroup } from "./lib/process-cpu.ts";
 import { benchForm, IDLE_TASK_QUEUE, type BenchSystem } from "./lib/system.ts";
 
 export interface DrainResult {
@@ -31,6 +32,8 @@ export interface DrainResult {
   readonly startupSeconds: number;
   /** Set when the run was cut at its time cap: the times above are projected from the rate it reached. */
   readonly projectedFrom?: { readonly started: number; readonly seconds: number };
+  /** CPU ms per start by process, worker spawn → drained (the worker's own startup included). */
+  readonly cpuPerStart?: Partial<Record<ProcessGroup, number>>;
 }
 
 export interface BacklogResult {
@@ -103,6 +106,7 @@ async function drainWithWorker(system: BenchSystem, size: number, log: (line: st
   const tag = `bk${size}-${Date.now().toString(36)}`;
   log(`… backlog of ${size.toLocaleString("en")}: recording it with no worker running`);
   await recordBacklog(system, size, tag);
+  const cpuBefore = cpuSnapshot(system.stack.pid);
   const spawnedAt = Date.now();
   // The catch-up sweep after SUBSCRIBED does the work; the Schedule's sweep (grace 10 s) may join in.
   const worker = await system.startWorker({
@@ -112,6 +116,7 @@ async function drainWithWorker(system: BenchSystem, size: number, log: (line: st
   try {
     await waitUntilDrained(system, 10 * 60_000);
     const doneAt = Date.now();
+    const cpuPerStart = cpuPerOperation(cpuBefore, cpuSnapshot(system.stack.pid), size);
     const window = await startWindow(system, tag);
     if (window.count !== size) throw new Error(`${window.count} workflow_started events for ${size} bootstraps`);
     await checkSample(system, tag, 50);
@@ -122,6 +127,7 @@ async function drainWithWorker(system: BenchSystem, size: number, log: (line: st
       drainSeconds,
       startsPerSecond: size / Math.max(drainSeconds, 0.001),
       startupSeconds: (window.first - spawnedAt) / 1000,
+      cpuPerStart,
     };
     log(`  drained in ${result.drainSeconds.toFixed(1)} s (${result.startsPerSecond.toFixed(0)} starts/s) after ${result.startupSeconds.toFixed(1)} s of worker startup; ${result.totalSeconds.toFixed(1)} s in all`);
     return result;

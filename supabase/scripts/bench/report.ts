@@ -280,7 +280,16 @@ measured first, so the drains run on a larger history than it did; they also sha
 Postgres, the gateway's Realtime decoding and the worker.
 \`temporal server start-dev\` keeps its state in one SQLite file; a production Temporal cluster
 starts workflows far faster, and the drain time scales with its rate.
+${main.cpuPerStart ? `
+Where the CPU went in the ${n(main.backlog)} drain, per start, from worker spawn until all had started (from
+\`/proc\`, as in benchmark 1; the worker's own startup included). The machine had
+${ms((main.totalSeconds * 1000 * machine.cores) / main.backlog, 2)} of CPU per start to give (${machine.cores} cores × the wall time ÷ the starts):
 
+| process | CPU ms per start |
+|---|---|
+${Object.entries(main.cpuPerStart).sort(([, a], [, b]) => (b ?? 0) - (a ?? 0)).map(([group, value]) => `| ${group} | ${ms(value ?? 0, 2)} |`).join("\n")}
+| **all** | **${ms(Object.values(main.cpuPerStart).reduce((sum, v) => sum + (v ?? 0), 0), 2)}** |
+` : ""}
 ![backlog](bench-backlog.svg)
 
 ## 5. Cold start and bundle

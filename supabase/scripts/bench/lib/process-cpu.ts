@@ -59,19 +59,22 @@ function groupOf(pid: number, info: ProcessInfo, stackPid: number): ProcessGroup
   return undefined;
 }
 
-/** Every process under `stackPid` (Postgres's backends are grandchildren), plus this one. */
+/**
+ * This process and every process under it: the stack's (Postgres's backends are its grandchildren)
+ * and a worker the benchmark spawned.
+ */
 export function cpuSnapshot(stackPid: number): CpuSnapshot {
   const processes = readProcesses();
-  const inStack = (pid: number): boolean => {
+  const ours = (pid: number): boolean => {
     for (let current = pid, hops = 0; current > 1 && hops < 10; hops += 1) {
-      if (current === stackPid) return true;
+      if (current === process.pid) return true;
       current = processes.get(current)?.ppid ?? 0;
     }
     return false;
   };
   const snapshot = new Map<number, { group: ProcessGroup; ticks: number }>();
   for (const [pid, info] of processes) {
-    if (pid !== process.pid && !inStack(pid)) continue;
+    if (!ours(pid)) continue;
     const group = groupOf(pid, info, stackPid) ?? (info.cmdline.includes("postgres") ? "Postgres" : undefined);
     if (group) snapshot.set(pid, { group, ticks: info.ticks });
   }
