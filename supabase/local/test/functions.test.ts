@@ -94,6 +94,21 @@ describe("functions: stack-check through the gateway", () => {
     assert.deepEqual(await httpError(error), INVALID_JWT);
   });
 
+  test("verify_jwt: a token accepted while valid is refused once it expires (the gateway's memo of verified tokens never outlives them)", async () => {
+    const shortLived = await signUserToken(keys, { appRole: PLATFORM_ADMIN_ROLE, ttlSeconds: 3 });
+    const first = await asUser(shortLived).functions.invoke("stack-check");
+    assert.equal(first.error, null, "accepted while valid");
+    // Poll (no fixed sleep) until the three-second token lapses: it must then be refused.
+    const deadline = Date.now() + 8_000;
+    let refused: unknown;
+    while (refused === undefined && Date.now() < deadline) {
+      const { error } = await asUser(shortLived).functions.invoke("stack-check");
+      if (error) refused = await httpError(error);
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.deepEqual(refused, INVALID_JWT);
+  });
+
   test("verify_jwt: forged tokens (another ES256 key, with our kid or its own; alg none; garbage) get 401 Invalid JWT", async () => {
     const { privateKey } = await generateKeyPair("ES256");
     const claims = { sub: crypto.randomUUID(), role: "authenticated", aud: "authenticated", app_role: PLATFORM_ADMIN_ROLE };

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadSigningKeys } from "../src/auth/keys.ts";
-import { withVerifiedTokenCache } from "../src/gateway/rest/token-cache.ts";
+import { withVerifiedTokenCache } from "../src/gateway/token-cache.ts";
 
 test("a cached token is refused once it expires, with jose's expiry error", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rest-token-cache-"));

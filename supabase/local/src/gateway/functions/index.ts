@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { StackError } from "../../errors.ts";
 import { CONFIG_TOML, FUNCTIONS_DIR, REPO_ROOT } from "../../paths.ts";
 import { bearerToken } from "../http-util.ts";
+import { withVerifiedTokenCache } from "../token-cache.ts";
 import type { GatewayDeps, HttpService } from "../types.ts";
 import { readFunctionsConfig } from "./config.ts";
 import { denoCommand, HOST_ENV_NAMES } from "./deno-command.ts";
@@ -54,6 +55,8 @@ export async function createFunctionsService(deps: GatewayDeps, options: Functio
     throw new StackError(`Deno is not installed (${path.relative(process.cwd(), DENO_BINARY)} is missing)`, "run `npm ci` (it installs the npm package `deno`)");
   }
 
+  // A caller sends the same token until it expires; PostgREST-style memo, expiry re-checked on every hit.
+  const keys = withVerifiedTokenCache(deps.keys);
   const managed = new Set([...Object.keys(deps.functionsEnv), ...HOST_ENV_NAMES]);
   const secretsFile = path.join(functionsDir, ".env");
   const readSecrets = () => loadFunctionSecrets(secretsFile, managed);
@@ -101,7 +104,7 @@ export async function createFunctionsService(deps: GatewayDeps, options: Functio
       return true;
     }
     const token = bearerToken(req);
-    const valid = token !== undefined && (await deps.keys.verify(token).then(() => true, () => false));
+    const valid = token !== undefined && (await keys.verify(token).then(() => true, () => false));
     if (!valid) functionErrors.invalidJwt(res);
     return !valid;
   }

@@ -6,7 +6,7 @@ import { handleRpc } from "./handle-rpc.ts";
 import { handleTable } from "./handle-table.ts";
 import { sendRestError } from "./respond.ts";
 import { SchemaCache } from "./schema-cache.ts";
-import { withVerifiedTokenCache } from "./token-cache.ts";
+import { withVerifiedTokenCache } from "../token-cache.ts";
 
 /** API connections: one per in-flight request, like PostgREST's pool (db-pool, default 10). */
 const POOL_SIZE = 10;
