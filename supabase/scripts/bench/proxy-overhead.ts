@@ -6,7 +6,7 @@
  * process's fetch, and straight to Temporal with @temporalio/client; one call at a time.
  */
 import { randomUUID } from "node:crypto";
-import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
 import { bootstrapStartOptions } from "../../../workflows/src/worker/start-options.ts";
@@ -14,6 +14,7 @@ import { HOST } from "../../local/src/config.ts";
 import { freePort } from "../../local/src/net.ts";
 import { startNodeService } from "../../local/src/services/node-service.ts";
 import { startDenoCaller } from "./lib/deno-caller-process.ts";
+import { timedEdgeStart } from "./lib/edge-start.ts";
 import { medianOfRuns, summarize, type Summary } from "./lib/stats.ts";
 import { benchForm, type BenchSystem } from "./lib/system.ts";
 
@@ -65,15 +66,7 @@ export async function benchProxyOverhead(system: BenchSystem, options: { runs: n
    */
   const viaProxyFromDeno = (start: BootstrapWorkflowInput) => deno.call("proxy", start);
   const viaRelayFromDeno = (start: BootstrapWorkflowInput) => deno.call("relay", start);
-  const viaProxyFromNode = async (start: BootstrapWorkflowInput) => {
-    // The function's own request: the shared builder, with the event id as requestId.
-    const request = { ...bootstrapWorkflowStart(start, "edge"), requestId: start.eventId };
-    const t = performance.now();
-    const result = await proxy.startWorkflow(request);
-    const elapsed = performance.now() - t;
-    if (result.status !== "started") throw new Error(`expected a new run, got ${result.status}`);
-    return elapsed;
-  };
+  const viaProxyFromNode = (start: BootstrapWorkflowInput) => timedEdgeStart(proxy, start);
   const direct = async (start: BootstrapWorkflowInput) => {
     const request = bootstrapStartOptions(start, "edge");
     const t = performance.now();

@@ -10,8 +10,9 @@
  *      benchmark exactly as for its other paths). Out: `ready` first, then one JSON line per call:
  *      { id, ms } or { id, error }. Only the startWorkflow call itself is timed.
  */
-import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { createTemporalClient, type TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
+import { timedEdgeStart } from "./edge-start.ts";
 
 // The Node project type-checks this file too, so it declares the few Deno APIs it uses.
 declare const Deno: {
@@ -40,16 +41,6 @@ const clients = new Map<string, TemporalClient>(
   ]),
 );
 
-async function callOnce(client: TemporalClient, input: BootstrapWorkflowInput): Promise<number> {
-  // The function's own request: the shared builder, with the event id as requestId.
-  const start = { ...bootstrapWorkflowStart(input, "edge"), requestId: input.eventId };
-  const began = performance.now();
-  const result = await client.startWorkflow(start);
-  const elapsed = performance.now() - began;
-  if (result.status !== "started") throw new Error(`expected a new run, got ${result.status}`);
-  return elapsed;
-}
-
 async function answer(line: string): Promise<Record<string, unknown>> {
   let request: CallRequest;
   try {
@@ -60,7 +51,7 @@ async function answer(line: string): Promise<Record<string, unknown>> {
   const client = clients.get(request.target);
   if (!client) return { id: request.id, error: `unknown target "${request.target}"` };
   try {
-    return { id: request.id, ms: await callOnce(client, request.input) };
+    return { id: request.id, ms: await timedEdgeStart(client, request.input) };
   } catch (error) {
     return { id: request.id, error: error instanceof Error ? error.message : String(error) };
   }
