@@ -9,16 +9,15 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { FUNCTIONS_DIR, REPO_ROOT } from "../src/paths.ts";
+import { DENO_BINARY, FUNCTIONS_DIR, REPO_ROOT } from "../src/paths.ts";
 
-const DENO = path.join(REPO_ROOT, "node_modules", ".bin", "deno");
 const FUNCTION_DIR = path.join(FUNCTIONS_DIR, "stack-check");
 
 /** Runs stack-check with an empty Deno cache and network fetches forbidden; resolves once it serves. */
 function serveOffline(cwd: string): Promise<string> {
   const denoDir = fs.mkdtempSync(path.join(os.tmpdir(), "deno-dir-"));
   const child = spawn(
-    DENO,
+    DENO_BINARY,
     ["run", "--cached-only", "--no-prompt", "--allow-net", "--allow-env", "--config", path.join(FUNCTION_DIR, "deno.json"), path.join(FUNCTION_DIR, "index.ts")],
     // DENO_SERVE_ADDRESS (honoured by Deno 2.9) picks a free port instead of the default 8000.
     { cwd, env: { PATH: process.env.PATH ?? "", HOME: os.homedir(), DENO_DIR: denoDir, NO_COLOR: "1", DENO_SERVE_ADDRESS: "tcp:127.0.0.1:0" } },

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import readline from "node:readline";
 import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
-import { REPO_ROOT } from "../../../local/src/paths.ts";
+import { DENO_BINARY, REPO_ROOT } from "../../../local/src/paths.ts";
 
 export interface DenoTarget {
   readonly url: string;
@@ -16,14 +16,13 @@ export interface DenoCaller {
   stop(): Promise<void>;
 }
 
-const DENO = path.join(REPO_ROOT, "node_modules", ".bin", "deno");
 const SCRIPT = path.join(REPO_ROOT, "supabase", "scripts", "bench", "lib", "deno-caller.ts");
 /** Deno's start (module graph from the cache) and any one call fit well inside this. */
 const TIMEOUT_MS = 30_000;
 
 export async function startDenoCaller(targets: Readonly<Record<string, DenoTarget>>, namespace: string): Promise<DenoCaller> {
   const child = spawn(
-    DENO,
+    DENO_BINARY,
     ["run", "--cached-only", "--no-prompt", "--allow-net=127.0.0.1", "--allow-env", "--config", path.join(REPO_ROOT, "deno.json"), SCRIPT],
     {
       cwd: REPO_ROOT,
@@ -40,7 +39,7 @@ export async function startDenoCaller(targets: Readonly<Record<string, DenoTarge
     waiter = undefined;
   };
   child.stderr.on("data", (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-2000); });
-  child.on("error", (error) => fail(new Error(`the Deno caller could not run (${DENO}): ${error.message}`)));
+  child.on("error", (error) => fail(new Error(`the Deno caller could not run (${DENO_BINARY}): ${error.message}`)));
   child.stdin.on("error", () => {}); // EPIPE after Deno died: reported by "close" below
   // "close", not "exit": by then stdout and stderr are read to the end, so the last words are in the message.
   const closed = new Promise<void>((resolve) => child.once("close", () => {

@@ -1,7 +1,7 @@
 import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
-import { REPO_ROOT } from "../../../local/src/paths.ts";
+import { DENO_BINARY } from "../../../local/src/paths.ts";
 import { findPostgresBinDir } from "../../../local/src/postgres/binaries.ts";
 import { findTemporalCli } from "../../../local/src/temporal/cli.ts";
 import { silentProgress } from "../../../local/src/log.ts";
@@ -37,7 +37,7 @@ export function describeMachine(): Machine {
     memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
-    deno: firstLine(path.join(REPO_ROOT, "node_modules", ".bin", "deno"), ["--version"]),
+    deno: firstLine(DENO_BINARY, ["--version"]),
     postgres: firstLine(path.join(findPostgresBinDir(), "postgres"), ["--version"]),
     temporal: firstLine(findTemporalCli(silentProgress, { install: false }), ["--version"]),
     loadAtStart: Math.round(os.loadavg()[0]! * 100) / 100,

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StackError } from "../../errors.ts";
-import { CONFIG_TOML, FUNCTIONS_DIR, REPO_ROOT } from "../../paths.ts";
+import { CONFIG_TOML, DENO_BINARY, FUNCTIONS_DIR, REPO_ROOT } from "../../paths.ts";
 import { bearerToken } from "../http-util.ts";
 import { withVerifiedTokenCache } from "../token-cache.ts";
 import type { GatewayDeps, HttpService } from "../types.ts";
@@ -36,7 +36,6 @@ const DEFAULT_IDLE_TIMEOUT_MS = 150_000;
 const DEFAULT_BOOT_TIMEOUT_MS = 30_000;
 
 const ROOT_DENO_CONFIG = path.join(REPO_ROOT, "deno.json");
-const DENO_BINARY = path.join(REPO_ROOT, "node_modules", ".bin", "deno");
 
 /**
  * The Edge Functions runtime at /functions/v1/<name>: each function in its own `deno run` process
