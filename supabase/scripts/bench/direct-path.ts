@@ -11,7 +11,7 @@ import { BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract
 import { bootstrapStartOptions } from "../../../workflows/src/worker/start-options.ts";
 import { historyFor, insertSyntheticHistory } from "../lib/synthetic-events.ts";
 import { closedLoop, type LoadResult } from "./lib/load.ts";
-import { medianOfRuns, summarize, type Summary } from "./lib/stats.ts";
+import { median, medianOfRuns, summarize, type Summary } from "./lib/stats.ts";
 import { benchForm, type BenchSystem } from "./lib/system.ts";
 
 export interface LevelResult {
@@ -85,7 +85,6 @@ async function measureLevel(system: BenchSystem, concurrency: number, requests: 
     fnRuns.push(await closedLoop(concurrency, limits, viaFunction(system)));
     floorRuns.push(await closedLoop(concurrency, limits, viaFloor(system)));
   }
-  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
   return {
     concurrency,
     fn: medianOfRuns(fnRuns.map((r) => summarize(r.latencies))),

@@ -15,7 +15,7 @@ import { freePort } from "../../local/src/net.ts";
 import { startNodeService } from "../../local/src/services/node-service.ts";
 import { startDenoCaller } from "./lib/deno-caller-process.ts";
 import { timedEdgeStart } from "./lib/edge-start.ts";
-import { medianOfRuns, summarize, type Summary } from "./lib/stats.ts";
+import { median, medianOfRuns, summarize, type Summary } from "./lib/stats.ts";
 import { benchForm, type BenchSystem } from "./lib/system.ts";
 
 export interface ProxyOverheadResult {
@@ -88,10 +88,7 @@ export async function benchProxyOverhead(system: BenchSystem, options: { runs: n
       }
       samples.forEach((s, index) => runs[index]!.push(summarize(s)));
     }
-    const medianDifference = (a: Summary[], b: Summary[]) => {
-      const differences = a.map((x, i) => x.p50 - b[i]!.p50).sort((x, y) => x - y);
-      return differences[Math.floor((differences.length - 1) / 2)]!;
-    };
+    const medianDifference = (a: Summary[], b: Summary[]) => median(a.map((x, i) => x.p50 - b[i]!.p50));
     const [proxyRuns, relayRuns, proxyNodeRuns, directRuns] = runs as [Summary[], Summary[], Summary[], Summary[]];
     const result: ProxyOverheadResult = {
       proxy: medianOfRuns(proxyRuns),
