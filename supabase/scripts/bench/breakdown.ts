@@ -1,22 +1,31 @@
 /**
- * Where the function's time goes: each call it makes on the way to its 200, timed alone from Node
- * against the same stack — the REST emit of the initiated event (workflow_started is written after
- * the answer) — and the floor's two calls. With the proxy's start (benchmark 2) these account for
- * most of it.
+ * Where the function's time goes: each call it makes on the way to its 200, timed alone against the
+ * same stack — the REST emit of the initiated event (workflow_started is written after the answer),
+ * from Deno with the function's own event store (lib/deno-caller.ts) and from Node's supabase-js —
+ * and the floor's two calls. With the proxy's start from Deno (benchmark 2) these are the parts the
+ * architecture requires, whatever the function itself does.
  */
 import { randomUUID } from "node:crypto";
 import { emitArgs, EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
 import { BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
+import { startDenoCaller } from "./lib/deno-caller-process.ts";
 import { createServiceClient } from "../../../workflows/src/worker/supabase-client.ts";
 import { bootstrapStartOptions } from "../../../workflows/src/worker/start-options.ts";
 import { medianOfRuns, summarize, type Summary } from "./lib/stats.ts";
-import { benchForm, type BenchSystem } from "./lib/system.ts";
+import { benchForm, ECHO_FUNCTION_NAME, type BenchSystem } from "./lib/system.ts";
 
 export interface BreakdownResult {
-  /** emit_domain_event through the REST API with supabase-js (service role), as the function calls it. */
+  /** emit_domain_event through the REST API with supabase-js (service role) from Node's fetch. */
   readonly restEmit: Summary;
+  /** The same emit as the function makes it: its event store, supabase-js over Deno's fetch, timed in Deno. */
+  readonly restEmitFromDeno: Summary;
   /** The same emit with `pg` (the floor's first call). */
   readonly pgEmit: Summary;
+  /**
+   * The caller's way in and out alone: the same supabase-js invoke as benchmark 1, with the same form
+   * and token, of the local stack's echo function (gateway → Deno → an answer, nothing else).
+   */
+  readonly echoInvoke: Summary;
   /** StartWorkflowExecution with @temporalio/client (the floor's second call). */
   readonly sdkStart: Summary;
   /** The function's own Server-Timing phases (auth, parse, record, start) and its end-to-end time, from raw fetch. */
@@ -65,20 +74,24 @@ async function inFunctionPhases(system: BenchSystem, runs: number, calls: number
   };
 }
 
-async function timed(runs: number, calls: number, fn: () => Promise<unknown>): Promise<Summary> {
-  for (let i = 0; i < 10; i += 1) await fn();
+/** `calls` samples per run, after 10 to warm up; each sample is the duration `sample` reports. */
+async function timedInside(runs: number, calls: number, sample: () => Promise<number>): Promise<Summary> {
+  for (let i = 0; i < 10; i += 1) await sample();
   const summaries: Summary[] = [];
   for (let run = 0; run < runs; run += 1) {
     const samples: number[] = [];
-    for (let i = 0; i < calls; i += 1) {
-      const t = performance.now();
-      await fn();
-      samples.push(performance.now() - t);
-    }
+    for (let i = 0; i < calls; i += 1) samples.push(await sample());
     summaries.push(summarize(samples));
   }
   return medianOfRuns(summaries);
 }
+
+/** The same, timed here around `fn`. */
+const timed = (runs: number, calls: number, fn: () => Promise<unknown>) => timedInside(runs, calls, async () => {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+});
 
 export async function benchBreakdown(system: BenchSystem, options: { runs: number; calls: number; log: (line: string) => void }): Promise<BreakdownResult> {
   const { env } = system.stack;
@@ -88,6 +101,16 @@ export async function benchBreakdown(system: BenchSystem, options: { runs: numbe
     const { error } = await supabase.rpc("emit_domain_event", emitArgs(randomUUID(), EVENT_TYPES.bootstrapInitiated, benchForm(), { source: "bench-breakdown" }));
     if (error) throw new Error(error.message);
   });
+  const deno = await startDenoCaller({
+    namespace: env.TEMPORAL_NAMESPACE,
+    supabase: { url: env.SUPABASE_URL, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY },
+  });
+  const restEmitFromDeno = await timedInside(options.runs, options.calls, () => deno.emit(randomUUID(), benchForm()))
+    .finally(() => deno.stop());
+  const echoInvoke = await timed(options.runs, options.calls, async () => {
+    const { status } = await system.invoke(benchForm(), { functionName: ECHO_FUNCTION_NAME });
+    if (status !== 200) throw new Error(`${ECHO_FUNCTION_NAME} answered HTTP ${status}`);
+  });
   const pgEmit = await timed(options.runs, options.calls, () => system.db.query(
     `select public.emit_domain_event(p_stream_id => $1, p_stream_type => 'organization',
        p_event_type => 'organization.bootstrap.initiated', p_event_data => $2, p_event_metadata => $3)`,
@@ -95,8 +118,8 @@ export async function benchBreakdown(system: BenchSystem, options: { runs: numbe
   const sdkStart = await timed(options.runs, options.calls, () => system.temporal.workflow.start(
     BOOTSTRAP_WORKFLOW_TYPE, bootstrapStartOptions({ eventId: randomUUID(), organizationId: randomUUID(), payload: benchForm() }, "edge")));
   await supabase.removeAllChannels();
-  options.log(`  REST emit p50 ${restEmit.p50.toFixed(1)} ms, pg emit p50 ${pgEmit.p50.toFixed(1)} ms, SDK start p50 ${sdkStart.p50.toFixed(1)} ms`);
+  options.log(`  REST emit p50 ${restEmitFromDeno.p50.toFixed(1)} ms from Deno (${restEmit.p50.toFixed(1)} ms from Node), echo function ${echoInvoke.p50.toFixed(1)} ms, pg emit p50 ${pgEmit.p50.toFixed(1)} ms, SDK start p50 ${sdkStart.p50.toFixed(1)} ms`);
   const inFunction = await inFunctionPhases(system, options.runs, options.calls);
   options.log(`  inside the function (Server-Timing): ${Object.entries(inFunction.phases).map(([name, s]) => `${name} ${s.p50.toFixed(1)} ms`).join(", ")}; end to end ${inFunction.endToEnd.p50.toFixed(1)} ms`);
-  return { restEmit, pgEmit, sdkStart, inFunction };
+  return { restEmit, restEmitFromDeno, echoInvoke, pgEmit, sdkStart, inFunction };
 }

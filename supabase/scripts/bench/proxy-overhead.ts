@@ -53,9 +53,12 @@ export async function benchProxyOverhead(system: BenchSystem, options: { runs: n
     ready: (log) => log.includes("relay listening"),
   });
   const deno = await startDenoCaller({
-    proxy: { url: env.TEMPORAL_PROXY_URL, token: env.TEMPORAL_PROXY_TOKEN },
-    relay: { url: `http://${HOST}:${relayPort}`, token: "unused" },
-  }, env.TEMPORAL_NAMESPACE).catch(async (error: unknown) => {
+    targets: {
+      proxy: { url: env.TEMPORAL_PROXY_URL, token: env.TEMPORAL_PROXY_TOKEN },
+      relay: { url: `http://${HOST}:${relayPort}`, token: "unused" },
+    },
+    namespace: env.TEMPORAL_NAMESPACE,
+  }).catch(async (error: unknown) => {
     await relayProcess.stop();
     throw error;
   });
@@ -64,8 +67,8 @@ export async function benchProxyOverhead(system: BenchSystem, options: { runs: n
    * request from it untimed too), and returns the duration of the start call alone, timed by the
    * process that makes the call.
    */
-  const viaProxyFromDeno = (start: BootstrapWorkflowInput) => deno.call("proxy", start);
-  const viaRelayFromDeno = (start: BootstrapWorkflowInput) => deno.call("relay", start);
+  const viaProxyFromDeno = (start: BootstrapWorkflowInput) => deno.start("proxy", start);
+  const viaRelayFromDeno = (start: BootstrapWorkflowInput) => deno.start("relay", start);
   const viaProxyFromNode = (start: BootstrapWorkflowInput) => timedEdgeStart(proxy, start);
   const direct = async (start: BootstrapWorkflowInput) => {
     const request = bootstrapStartOptions(start, "edge");

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import readline from "node:readline";
 import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import type { BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
 import { DENO_BINARY, REPO_ROOT } from "../../../local/src/paths.ts";
 
 export interface DenoTarget {
@@ -10,9 +11,19 @@ export interface DenoTarget {
   readonly token: string;
 }
 
+export interface DenoCallerOptions {
+  /** gRPC-web endpoints to start workflows through, by name. */
+  readonly targets?: Readonly<Record<string, DenoTarget>>;
+  readonly namespace: string;
+  /** The project the `emit` calls write to, with the service role as the function has it. */
+  readonly supabase?: { readonly url: string; readonly serviceRoleKey: string };
+}
+
 export interface DenoCaller {
   /** One start through the named target; resolves with its duration as Deno measured it (ms). */
-  call(target: string, input: BootstrapWorkflowInput): Promise<number>;
+  start(target: string, input: BootstrapWorkflowInput): Promise<number>;
+  /** One `organization.bootstrap.initiated` emit through the REST API, as the function makes it (ms). */
+  emit(organizationId: string, form: BootstrapRequest): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -20,13 +31,20 @@ const SCRIPT = path.join(REPO_ROOT, "supabase", "scripts", "bench", "lib", "deno
 /** Deno's start (module graph from the cache) and any one call fit well inside this. */
 const TIMEOUT_MS = 30_000;
 
-export async function startDenoCaller(targets: Readonly<Record<string, DenoTarget>>, namespace: string): Promise<DenoCaller> {
+export async function startDenoCaller(options: DenoCallerOptions): Promise<DenoCaller> {
   const child = spawn(
     DENO_BINARY,
     ["run", "--cached-only", "--no-prompt", "--allow-net=127.0.0.1", "--allow-env", "--config", path.join(REPO_ROOT, "deno.json"), SCRIPT],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", CALLER_TARGETS: JSON.stringify(targets), TEMPORAL_NAMESPACE: namespace },
+      env: {
+        ...process.env,
+        NO_COLOR: "1",
+        DENO_NO_UPDATE_CHECK: "1",
+        CALLER_TARGETS: JSON.stringify(options.targets ?? {}),
+        TEMPORAL_NAMESPACE: options.namespace,
+        CALLER_SUPABASE: JSON.stringify(options.supabase ?? null),
+      },
       stdio: ["pipe", "pipe", "pipe"],
     },
   );
@@ -79,14 +97,16 @@ export async function startDenoCaller(targets: Readonly<Record<string, DenoTarge
     throw new Error(`the Deno caller did not start: ${first}`);
   }
   let nextId = 0;
+  const call = async (request: Record<string, unknown>): Promise<number> => {
+    const id = ++nextId;
+    const answer = JSON.parse(await exchange(JSON.stringify({ id, ...request }), `call ${id}`)) as { id: number; ms?: number; error?: string };
+    if (answer.id !== id) throw new Error(`the Deno caller answered call ${answer.id} when asked call ${id}`);
+    if (answer.ms === undefined) throw new Error(`Deno caller: ${answer.error ?? "no duration"}`);
+    return answer.ms;
+  };
   return {
-    async call(target, input) {
-      const id = ++nextId;
-      const answer = JSON.parse(await exchange(JSON.stringify({ id, target, input }), `call ${id}`)) as { id: number; ms?: number; error?: string };
-      if (answer.id !== id) throw new Error(`the Deno caller answered call ${answer.id} when asked call ${id}`);
-      if (answer.ms === undefined) throw new Error(`Deno caller: ${answer.error ?? "no duration"}`);
-      return answer.ms;
-    },
+    start: (target, input) => call({ op: "start", target, input }),
+    emit: (organizationId, form) => call({ op: "emit", organizationId, form }),
     stop,
   };
 }

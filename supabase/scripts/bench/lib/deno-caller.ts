@@ -1,17 +1,25 @@
 /**
- * Runs under Deno, the edge function's runtime: StartWorkflowExecution over gRPC-web with Deno's own
- * `fetch` and the function's client (shared/src/temporal/client.ts), one call per line read on stdin,
- * each answered on stdout with the call's own duration. The proxy benchmark drives it, so the proxy
- * is timed from the client it serves in production, not from Node's fetch (undici), which costs more
- * per call on this machine (the report shows both).
+ * Runs under Deno, the edge function's runtime, and makes the function's two calls with the
+ * function's own code and Deno's own `fetch`, one call per line read on stdin, each answered on
+ * stdout with the call's own duration:
+ * - `start`: StartWorkflowExecution over gRPC-web (shared/src/temporal/client.ts) through a target;
+ * - `emit`: `organization.bootstrap.initiated` through the REST API (the function's event store,
+ *   supabase-js with the service role, as index.ts builds it).
+ * The benchmarks drive it so that each call is timed from the client it has in production, not from
+ * Node's fetch (undici), which costs more per call on this machine (the report shows both).
  *
- * Env: CALLER_TARGETS (JSON: name → { url, token }), TEMPORAL_NAMESPACE.
- * In:  one JSON line per call: { id, target, input } (input: a BootstrapWorkflowInput, built by the
- *      benchmark exactly as for its other paths). Out: `ready` first, then one JSON line per call:
- *      { id, ms } or { id, error }. Only the startWorkflow call itself is timed.
+ * Env: CALLER_TARGETS (JSON: name → { url, token }), TEMPORAL_NAMESPACE,
+ *      CALLER_SUPABASE (JSON: { url, serviceRoleKey }; needed by `emit` only).
+ * In:  one JSON line per call: { id, op: "start", target, input } (input: a BootstrapWorkflowInput,
+ *      built by the benchmark exactly as for its other paths) or { id, op: "emit", organizationId,
+ *      form }. Out: `ready` first, then one JSON line per call: { id, ms } or { id, error }. Only the
+ *      call itself is timed.
  */
+import { createClient } from "@supabase/supabase-js";
 import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import type { BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
 import { createTemporalClient, type TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
+import { supabaseEventStore, type BootstrapEventStore } from "../../../functions/organization-bootstrap/event-store.ts";
 import { timedEdgeStart } from "./edge-start.ts";
 
 // The Node project type-checks this file too, so it declares the few Deno APIs it uses.
@@ -26,11 +34,9 @@ interface Target {
   readonly token: string;
 }
 
-interface CallRequest {
-  readonly id: number;
-  readonly target: string;
-  readonly input: BootstrapWorkflowInput;
-}
+type CallRequest =
+  | { readonly id: number; readonly op: "start"; readonly target: string; readonly input: BootstrapWorkflowInput }
+  | { readonly id: number; readonly op: "emit"; readonly organizationId: string; readonly form: BootstrapRequest };
 
 const targets = JSON.parse(Deno.env.get("CALLER_TARGETS") ?? "{}") as Record<string, Target>;
 const namespace = Deno.env.get("TEMPORAL_NAMESPACE") ?? "default";
@@ -40,6 +46,37 @@ const clients = new Map<string, TemporalClient>(
     createTemporalClient({ proxyUrl: target.url, proxyToken: target.token, namespace, identity: "bench" }),
   ]),
 );
+const supabase = JSON.parse(Deno.env.get("CALLER_SUPABASE") ?? "null") as { url: string; serviceRoleKey: string } | null;
+const store: BootstrapEventStore | undefined = supabase
+  ? supabaseEventStore(createClient(supabase.url, supabase.serviceRoleKey, {
+    auth: { persistSession: false, autoRefreshToken: false },
+    global: { headers: { "x-application-name": "bench-deno-caller" } },
+  }))
+  : undefined;
+
+async function timedEmit(organizationId: string, form: BootstrapRequest): Promise<number> {
+  if (!store) throw new Error("CALLER_SUPABASE is not set");
+  const metadata = { source: "bench-breakdown" };
+  const began = performance.now();
+  const emitted = await store.emitInitiated(organizationId, form, metadata);
+  const elapsed = performance.now() - began;
+  if (!emitted.ok) throw new Error(`emit refused: ${emitted.reason}`);
+  return elapsed;
+}
+
+async function timedCall(request: CallRequest): Promise<number> {
+  switch (request.op) {
+    case "start": {
+      const client = clients.get(request.target);
+      if (!client) throw new Error(`unknown target "${request.target}"`);
+      return timedEdgeStart(client, request.input);
+    }
+    case "emit":
+      return timedEmit(request.organizationId, request.form);
+    default:
+      throw new Error(`unknown op "${(request as { op?: unknown }).op}"`);
+  }
+}
 
 async function answer(line: string): Promise<Record<string, unknown>> {
   let request: CallRequest;
@@ -48,10 +85,8 @@ async function answer(line: string): Promise<Record<string, unknown>> {
   } catch {
     return { id: null, error: "not a JSON line" };
   }
-  const client = clients.get(request.target);
-  if (!client) return { id: request.id, error: `unknown target "${request.target}"` };
   try {
-    return { id: request.id, ms: await timedEdgeStart(client, request.input) };
+    return { id: request.id, ms: await timedCall(request) };
   } catch (error) {
     return { id: request.id, error: error instanceof Error ? error.message : String(error) };
   }

@@ -27,6 +27,8 @@ import { ARTIFACTS, buildArtifacts } from "../../../../workflows/scripts/artifac
 import { STACK_READY_LINE } from "./stack-process.ts";
 
 export const FUNCTION_NAME = "organization-bootstrap";
+/** The local stack's echo function (supabase/functions/stack-check): the way in to a function that does nothing. */
+export const ECHO_FUNCTION_NAME = "stack-check";
 /** A task queue nobody polls: a worker on it runs the reconciler but never executes a bootstrap (see backlog.ts). */
 export const IDLE_TASK_QUEUE = "bench-idle";
 
@@ -51,7 +53,7 @@ export interface BenchSystem {
   readonly temporal: Client;
   readonly adminToken: string;
   /** `supabase.functions.invoke` as the frontend calls it. */
-  invoke(form: unknown, options?: { token?: string; idempotencyKey?: string }): Promise<InvokeResult>;
+  invoke(form: unknown, options?: { token?: string; idempotencyKey?: string; functionName?: string }): Promise<InvokeResult>;
   /** The worker as a child process, built as its image ships it (dist/worker/main.js), with extra environment. */
   startWorker(extraEnv?: Record<string, string>): Promise<ServiceProcess>;
   stop(): Promise<void>;
@@ -152,7 +154,7 @@ export async function startBenchSystem(progress: Progress): Promise<BenchSystem>
     temporal,
     adminToken,
     async invoke(form, options = {}) {
-      const { data, error, response } = await supabase.functions.invoke(FUNCTION_NAME, {
+      const { data, error, response } = await supabase.functions.invoke(options.functionName ?? FUNCTION_NAME, {
         method: "POST",
         headers: {
           Authorization: `Bearer ${options.token ?? adminToken}`,
