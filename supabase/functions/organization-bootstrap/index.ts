@@ -9,12 +9,12 @@ import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { jwksFor } from "./auth.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { supabaseEventStore } from "./event-store.ts";
-import { createBootstrapHandler } from "./handler.ts";
+import { createBootstrapHandler, type ServeInfo } from "./handler.ts";
 import { json } from "./http.ts";
 import { jsonLog } from "./log.ts";
 import { supabaseStatusReader } from "./status.ts";
 
-function buildHandler(): (request: Request) => Promise<Response> {
+function buildHandler(): (request: Request, info?: ServeInfo) => Promise<Response> {
   try {
     const config = loadConfig(Deno.env.toObject());
     const db = createClient(config.SUPABASE_URL, config.SUPABASE_SERVICE_ROLE_KEY, {

@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { emitArgs, EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
 import { BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
+import { viaFloor } from "./direct-path.ts";
 import { startDenoCaller } from "./lib/deno-caller-process.ts";
 import { createServiceClient } from "../../../workflows/src/worker/supabase-client.ts";
 import { bootstrapStartOptions } from "../../../workflows/src/worker/start-options.ts";
@@ -28,6 +29,10 @@ export interface BreakdownResult {
   readonly echoInvoke: Summary;
   /** StartWorkflowExecution with @temporalio/client (the floor's second call). */
   readonly sdkStart: Summary;
+  /** The function's two calls chained in a bare Deno process (emit, then start through the proxy): no server, no way in. */
+  readonly chainedFromDeno: Summary;
+  /** The floor's two calls chained, as benchmark 1's floor makes them. */
+  readonly floorChained: Summary;
   /** The function's own Server-Timing phases (auth, parse, record, start) and its end-to-end time, from raw fetch. */
   readonly inFunction: { readonly phases: Readonly<Record<string, Summary>>; readonly endToEnd: Summary };
 }
@@ -102,11 +107,19 @@ export async function benchBreakdown(system: BenchSystem, options: { runs: numbe
     if (error) throw new Error(error.message);
   });
   const deno = await startDenoCaller({
+    targets: { proxy: { url: env.TEMPORAL_PROXY_URL, token: env.TEMPORAL_PROXY_TOKEN } },
     namespace: env.TEMPORAL_NAMESPACE,
     supabase: { url: env.SUPABASE_URL, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY },
   });
-  const restEmitFromDeno = await timedInside(options.runs, options.calls, () => deno.emit(randomUUID(), benchForm()))
-    .finally(() => deno.stop());
+  let restEmitFromDeno: Summary;
+  let chainedFromDeno: Summary;
+  try {
+    restEmitFromDeno = await timedInside(options.runs, options.calls, () => deno.emit(randomUUID(), benchForm()));
+    chainedFromDeno = await timedInside(options.runs, options.calls, () => deno.emitThenStart("proxy", randomUUID(), benchForm()));
+  } finally {
+    await deno.stop();
+  }
+  const floorChained = await timed(options.runs, options.calls, viaFloor(system));
   const echoInvoke = await timed(options.runs, options.calls, async () => {
     const { status } = await system.invoke(benchForm(), { functionName: ECHO_FUNCTION_NAME });
     if (status !== 200) throw new Error(`${ECHO_FUNCTION_NAME} answered HTTP ${status}`);
@@ -121,5 +134,6 @@ export async function benchBreakdown(system: BenchSystem, options: { runs: numbe
   options.log(`  REST emit p50 ${restEmitFromDeno.p50.toFixed(1)} ms from Deno (${restEmit.p50.toFixed(1)} ms from Node), echo function ${echoInvoke.p50.toFixed(1)} ms, pg emit p50 ${pgEmit.p50.toFixed(1)} ms, SDK start p50 ${sdkStart.p50.toFixed(1)} ms`);
   const inFunction = await inFunctionPhases(system, options.runs, options.calls);
   options.log(`  inside the function (Server-Timing): ${Object.entries(inFunction.phases).map(([name, s]) => `${name} ${s.p50.toFixed(1)} ms`).join(", ")}; end to end ${inFunction.endToEnd.p50.toFixed(1)} ms`);
-  return { restEmit, restEmitFromDeno, echoInvoke, pgEmit, sdkStart, inFunction };
+  options.log(`  chained: the function's two calls from Deno ${chainedFromDeno.p50.toFixed(1)} ms, the floor's ${floorChained.p50.toFixed(1)} ms`);
+  return { restEmit, restEmitFromDeno, echoInvoke, pgEmit, sdkStart, chainedFromDeno, floorChained, inFunction };
 }

@@ -196,9 +196,14 @@ echo function, \`stack-check\`: ${ms(required.wayIn)}), the JWT check (${ms(requ
 calls timed the same way (the \`pg\` emit, and the direct start beside the proxied one in benchmark 2)
 take ${ms(required.floor)}: the required parts alone are **${ratio(required.total, required.floor)}** the floor's. ${required.total > 1.5 * required.floor
   ? `So the 1.5× target is out of reach on this machine before any cost of the function's own (the two calls alone: ${ratio(required.record + required.start, required.floor)}).`
-  : `They fit in the 1.5× target with ${ms(1.5 * required.floor - required.total)} to spare.`} What is left of the measured ${ms(c1.fn.p50)} above the parts
-(${ms(c1.fn.p50 - required.total)}) is the cost of chaining them: six processes on ${machine.cores} cores handing one request along
-(the floor's two calls take ${ms(c1.floor.p50)} chained, against ${ms(required.floor)} apart).
+  : `They fit in the 1.5× target with ${ms(1.5 * required.floor - required.total)} to spare.`}
+Chained, each call costs more than alone: the function's two calls one after the other in a bare Deno
+process (no server, no way in) take ${ms(breakdown.chainedFromDeno.p50)} against ${ms(required.record + required.start)} apart; the floor's two take
+${ms(breakdown.floorChained.p50)} chained against ${ms(required.floor)} apart. Each hand-off finds the next process idle, and the
+function's path hands the request across six processes where the floor's crosses three. So of the
+function's ${ms(c1.fn.p50)} at one caller (benchmark 1, the same client as the echo function), ${ms(breakdown.chainedFromDeno.p50)} is the chained calls,
+${ms(required.wayIn)} the way in and out and ${ms(required.auth)} the JWT check, which leaves ${ms(c1.fn.p50 - breakdown.chainedFromDeno.p50 - required.wayIn - required.auth)} for the rest of the handler (validation,
+logging, the response) and the hand-offs between these parts.
 The echo function is an upper bound of the way in (the gateway checks its JWT; it builds a small
 answer); a bare relay hop alone is ${ms(Math.max(0, proxy.hopP50))} (benchmark 2).
 

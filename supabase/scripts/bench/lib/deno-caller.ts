@@ -4,19 +4,21 @@
  * stdout with the call's own duration:
  * - `start`: StartWorkflowExecution over gRPC-web (shared/src/temporal/client.ts) through a target;
  * - `emit`: `organization.bootstrap.initiated` through the REST API (the function's event store,
- *   supabase-js with the service role, as index.ts builds it).
+ *   supabase-js with the service role, as index.ts builds it);
+ * - `emitThenStart`: both, one after the other as the function makes them (the start with the
+ *   emitted event's id), timed together: the two calls chained, without the function's server.
  * The benchmarks drive it so that each call is timed from the client it has in production, not from
  * Node's fetch (undici), which costs more per call on this machine (the report shows both).
  *
  * Env: CALLER_TARGETS (JSON: name → { url, token }), TEMPORAL_NAMESPACE,
  *      CALLER_SUPABASE (JSON: { url, serviceRoleKey }; needed by `emit` only).
  * In:  one JSON line per call: { id, op: "start", target, input } (input: a BootstrapWorkflowInput,
- *      built by the benchmark exactly as for its other paths) or { id, op: "emit", organizationId,
- *      form }. Out: `ready` first, then one JSON line per call: { id, ms } or { id, error }. Only the
+ *      built by the benchmark exactly as for its other paths), { id, op: "emit", organizationId, form }
+ *      or { id, op: "emitThenStart", target, organizationId, form }. Out: `ready` first, then one JSON line per call: { id, ms } or { id, error }. Only the
  *      call itself is timed.
  */
 import { createClient } from "@supabase/supabase-js";
-import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
 import type { BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
 import { createTemporalClient, type TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { supabaseEventStore, type BootstrapEventStore } from "../../../functions/organization-bootstrap/event-store.ts";
@@ -36,7 +38,8 @@ interface Target {
 
 type CallRequest =
   | { readonly id: number; readonly op: "start"; readonly target: string; readonly input: BootstrapWorkflowInput }
-  | { readonly id: number; readonly op: "emit"; readonly organizationId: string; readonly form: BootstrapRequest };
+  | { readonly id: number; readonly op: "emit"; readonly organizationId: string; readonly form: BootstrapRequest }
+  | { readonly id: number; readonly op: "emitThenStart"; readonly target: string; readonly organizationId: string; readonly form: BootstrapRequest };
 
 const targets = JSON.parse(Deno.env.get("CALLER_TARGETS") ?? "{}") as Record<string, Target>;
 const namespace = Deno.env.get("TEMPORAL_NAMESPACE") ?? "default";
@@ -54,25 +57,49 @@ const store: BootstrapEventStore | undefined = supabase
   }))
   : undefined;
 
-async function timedEmit(organizationId: string, form: BootstrapRequest): Promise<number> {
+function eventStore(): BootstrapEventStore {
   if (!store) throw new Error("CALLER_SUPABASE is not set");
-  const metadata = { source: "bench-breakdown" };
-  const began = performance.now();
-  const emitted = await store.emitInitiated(organizationId, form, metadata);
-  const elapsed = performance.now() - began;
+  return store;
+}
+
+function temporalClient(target: string): TemporalClient {
+  const client = clients.get(target);
+  if (!client) throw new Error(`unknown target "${target}"`);
+  return client;
+}
+
+async function emit(events: BootstrapEventStore, organizationId: string, form: BootstrapRequest): Promise<string> {
+  const emitted = await events.emitInitiated(organizationId, form, { source: "bench-breakdown" });
   if (!emitted.ok) throw new Error(`emit refused: ${emitted.reason}`);
+  return emitted.eventId;
+}
+
+async function timedEmit(organizationId: string, form: BootstrapRequest): Promise<number> {
+  const events = eventStore();
+  const began = performance.now();
+  await emit(events, organizationId, form);
+  return performance.now() - began;
+}
+
+async function timedEmitThenStart(target: string, organizationId: string, form: BootstrapRequest): Promise<number> {
+  const events = eventStore();
+  const client = temporalClient(target);
+  const began = performance.now();
+  const eventId = await emit(events, organizationId, form);
+  const result = await client.startWorkflow({ ...bootstrapWorkflowStart({ eventId, organizationId, payload: form }, "edge"), requestId: eventId });
+  const elapsed = performance.now() - began;
+  if (result.status !== "started") throw new Error(`expected a new run, got ${result.status}`);
   return elapsed;
 }
 
 async function timedCall(request: CallRequest): Promise<number> {
   switch (request.op) {
-    case "start": {
-      const client = clients.get(request.target);
-      if (!client) throw new Error(`unknown target "${request.target}"`);
-      return timedEdgeStart(client, request.input);
-    }
+    case "start":
+      return timedEdgeStart(temporalClient(request.target), request.input);
     case "emit":
       return timedEmit(request.organizationId, request.form);
+    case "emitThenStart":
+      return timedEmitThenStart(request.target, request.organizationId, request.form);
     default:
       throw new Error(`unknown op "${(request as { op?: unknown }).op}"`);
   }
