@@ -11,16 +11,20 @@ import type { BootstrapEventStore } from "./event-store.ts";
 import { createBootstrapHandler, type ServeInfo } from "./handler.ts";
 import type { Log } from "./log.ts";
 
-const silent: Log = { info() {}, warn() {}, error() {} };
-
 interface Harness {
   readonly handle: (request: Request, info?: ServeInfo) => Promise<Response>;
   /** Each workflow_started write, in order. */
   readonly startedWrites: Array<{ organizationId: string; runId: string; idempotencyKey: string | undefined }>;
+  /** Warnings logged, by message. */
+  readonly warnings: string[];
   readonly token: string;
 }
 
-async function harness(): Promise<Harness> {
+/**
+ * `failWrite`: the store's workflow_started write rejects ("rejects") or throws before returning a
+ * promise ("throws"); `writeDone`: the write lasts until this settles.
+ */
+async function harness(options: { failWrite?: "rejects" | "throws"; writeDone?: Promise<void> } = {}): Promise<Harness> {
   const { publicKey, privateKey } = await generateKeyPair("ES256");
   const jwk = { ...(await exportJWK(publicKey)), kid: "test", alg: "ES256" };
   const token = await new SignJWT({ role: "authenticated", [APP_ROLE_CLAIM]: PLATFORM_ADMIN_ROLE })
@@ -29,13 +33,17 @@ async function harness(): Promise<Harness> {
     .setExpirationTime("5m")
     .sign(privateKey);
   const startedWrites: Harness["startedWrites"] = [];
+  const warnings: string[] = [];
+  const log: Log = { info() {}, warn: (message) => void warnings.push(message), error() {} };
   const store: BootstrapEventStore = {
     emitInitiated: () => Promise.resolve({ ok: true, eventId: crypto.randomUUID() }),
     findInitiated: () => Promise.resolve(undefined),
     findOrganizationIdBySubdomain: () => Promise.resolve(undefined),
     emitWorkflowStarted(organizationId, data, metadata) {
       startedWrites.push({ organizationId, runId: data.runId, idempotencyKey: metadata.idempotency_key });
-      return Promise.resolve(crypto.randomUUID());
+      if (options.failWrite === "throws") throw new Error("the store broke");
+      if (options.failWrite === "rejects") return Promise.reject(new Error("PostgREST is down"));
+      return (options.writeDone ?? Promise.resolve()).then(() => crypto.randomUUID());
     },
   };
   const temporal: TemporalClient = {
@@ -53,9 +61,9 @@ async function harness(): Promise<Harness> {
     store,
     temporal,
     statusReader: { read: () => Promise.resolve(undefined) },
-    log: silent,
+    log,
   });
-  return { handle, startedWrites, token };
+  return { handle, startedWrites, warnings, token };
 }
 
 const bootstrapRequest = (token: string) => new Request("http://localhost/organization-bootstrap", {
@@ -110,3 +118,43 @@ Deno.test("workflow_started is written at once where the runtime does not report
   await settle();
   assert.equal(startedWrites.length, 1);
 });
+
+Deno.test("the promise given to EdgeRuntime.waitUntil settles only once the write is done", async () => {
+  const write = deferred();
+  const { handle, startedWrites, token } = await harness({ writeDone: write.promise });
+  const waited: Array<Promise<unknown>> = [];
+  const global = globalThis as { EdgeRuntime?: unknown };
+  const previous = global.EdgeRuntime;
+  global.EdgeRuntime = { waitUntil: (promise: Promise<unknown>) => void waited.push(promise) };
+  try {
+    const completed = deferred();
+    const response = await handle(bootstrapRequest(token), { completed: completed.promise });
+    await response.body?.cancel();
+    assert.equal(waited.length, 1, "the write was not handed to waitUntil");
+    let settled = false;
+    void waited[0]!.then(() => (settled = true));
+    completed.resolve();
+    await settle();
+    assert.equal(startedWrites.length, 1, "the write did not begin once the response was delivered");
+    assert.equal(settled, false, "waitUntil's promise settled while the write was still in flight");
+    write.resolve();
+    await settle();
+    assert.equal(settled, true, "waitUntil's promise did not settle once the write was done");
+  } finally {
+    global.EdgeRuntime = previous;
+  }
+});
+
+for (const failWrite of ["rejects", "throws"] as const) {
+  Deno.test(`a write that ${failWrite} is logged as a warning and the answer stays 200 started`, async () => {
+    const { handle, startedWrites, warnings, token } = await harness({ failWrite });
+    for (const info of [undefined, { completed: Promise.resolve() }]) {
+      const response = await handle(bootstrapRequest(token), info);
+      assert.equal(response.status, 200);
+      assert.equal((await response.json()).status, "started");
+    }
+    await settle();
+    assert.equal(startedWrites.length, 2);
+    assert.deepEqual(warnings, Array(2).fill("workflow_started event not written here; the workflow records it"));
+  });
+}

@@ -21,15 +21,15 @@ export interface ServeInfo {
 }
 
 /**
- * Work for after the response: it starts once the runtime reports the response delivered (Deno.serve's
- * `completed`), or at once where the runtime does not say, so the answer never waits behind it — on two
- * cores, a write begun before the response left delayed the response by ~0.5–1 ms (benchmark 1). The
- * work runs either way, even if delivery failed. Supabase's Edge Runtime keeps the isolate alive for a
- * promise given to EdgeRuntime.waitUntil; plain Deno keeps running pending promises anyway.
+ * Work for after the response. Where the runtime reports delivery (Deno 2's Deno.serve, which the
+ * local stack runs), it starts once the response is out, so the answer never waits behind it: on two
+ * cores a write begun before the response left delayed it by ~0.5–1 ms at one caller (benchmark 1).
+ * Supabase's hosted Edge Runtime passes no `completed`; there the work starts at once, as before.
+ * It runs either way, even if delivery failed, and is given to EdgeRuntime.waitUntil, which keeps
+ * the hosted isolate alive until it settles (plain Deno runs pending promises anyway).
  */
 function afterResponse(info: ServeInfo | undefined, work: () => Promise<void>): void {
-  const completed = info?.completed;
-  const task = completed ? completed.then(work, work) : work();
+  const task = info?.completed ? info.completed.then(work, work) : work();
   const runtime = (globalThis as { EdgeRuntime?: { waitUntil(promise: Promise<unknown>): void } }).EdgeRuntime;
   runtime?.waitUntil(task);
 }
@@ -97,18 +97,21 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, 
       });
       if (result.status === "started") {
         // The path that started the run records it (one idempotency key for every path, so it is written
-        // once). After the response: the workflow's first activity writes the same event from its memo,
-        // so if this write is cut short the record still appears. Measured: ~3 ms of an 18 ms answer
-        // when it was awaited.
+        // once). After the response, off its critical path: the workflow's first activity writes the same
+        // event from its memo, so if this write is cut short the record still appears.
         const runId = result.runId;
-        afterResponse(info, () =>
-          deps.store.emitWorkflowStarted(
-            input.organizationId,
-            { workflowId: start.workflowId, runId, startedBy: "edge" },
-            { idempotency_key: `${start.workflowId}:workflow_started`, correlation_id: requestId, causation_id: input.eventId, source: "edge" },
-          ).then(() => undefined, (error: unknown) => {
+        // async, so that even a synchronous throw of the store lands in this catch, never in the handler.
+        afterResponse(info, async () => {
+          try {
+            await deps.store.emitWorkflowStarted(
+              input.organizationId,
+              { workflowId: start.workflowId, runId, startedBy: "edge" },
+              { idempotency_key: `${start.workflowId}:workflow_started`, correlation_id: requestId, causation_id: input.eventId, source: "edge" },
+            );
+          } catch (error) {
             log.warn("workflow_started event not written here; the workflow records it", { requestId, workflowId: start.workflowId, error: String(error) });
-          }));
+          }
+        });
       }
       return "started";
     } catch (error) {

@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { emitArgs, EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
 import { BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
-import { viaFloor } from "./direct-path.ts";
+import { bootstrapInputs, floorBootstrap, floorEmit } from "./lib/floor.ts";
 import { startDenoCaller } from "./lib/deno-caller-process.ts";
 import { createServiceClient } from "../../../workflows/src/worker/supabase-client.ts";
 import { bootstrapStartOptions } from "../../../workflows/src/worker/start-options.ts";
@@ -23,8 +23,9 @@ export interface BreakdownResult {
   /** The same emit with `pg` (the floor's first call). */
   readonly pgEmit: Summary;
   /**
-   * The caller's way in and out alone: the same supabase-js invoke as benchmark 1, with the same form
-   * and token, of the local stack's echo function (gateway → Deno → an answer, nothing else).
+   * The caller's way in and out, at most: the same supabase-js invoke as benchmark 1, with the same
+   * form and token, of the local stack's echo function (supabase/functions/stack-check). An upper
+   * bound: the gateway also checks its JWT (memoised) and the echo builds a small JSON answer.
    */
   readonly echoInvoke: Summary;
   /** StartWorkflowExecution with @temporalio/client (the floor's second call). */
@@ -81,31 +82,46 @@ async function inFunctionPhases(system: BenchSystem, runs: number, calls: number
 
 /** `calls` samples per run, after 10 to warm up; each sample is the duration `sample` reports. */
 async function timedInside(runs: number, calls: number, sample: () => Promise<number>): Promise<Summary> {
-  for (let i = 0; i < 10; i += 1) await sample();
-  const summaries: Summary[] = [];
-  for (let run = 0; run < runs; run += 1) {
-    const samples: number[] = [];
-    for (let i = 0; i < calls; i += 1) samples.push(await sample());
-    summaries.push(summarize(samples));
-  }
-  return medianOfRuns(summaries);
+  const [summary] = await alternating(runs, calls, [sample]);
+  return summary!;
 }
 
-/** The same, timed here around `fn`. */
-const timed = (runs: number, calls: number, fn: () => Promise<unknown>) => timedInside(runs, calls, async () => {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-});
+/**
+ * The same for several samplers taking turns call by call, so that whatever drifts on the machine
+ * meanwhile (load, the growing table) reaches each of them alike.
+ */
+async function alternating(runs: number, calls: number, samplers: ReadonlyArray<() => Promise<number>>): Promise<Summary[]> {
+  for (let i = 0; i < 10; i += 1) for (const sample of samplers) await sample();
+  const perRun: Summary[][] = samplers.map(() => []);
+  for (let run = 0; run < runs; run += 1) {
+    const samples: number[][] = samplers.map(() => []);
+    for (let i = 0; i < calls; i += 1) {
+      for (const [index, sample] of samplers.entries()) samples[index]!.push(await sample());
+    }
+    samples.forEach((values, index) => perRun[index]!.push(summarize(values)));
+  }
+  return perRun.map(medianOfRuns);
+}
+
+/** Times `call` alone: its inputs come from `prepare`, run before the timer starts. */
+function timedCall<T>(prepare: () => T, call: (input: T) => Promise<unknown>): () => Promise<number> {
+  return async () => {
+    const input = prepare();
+    const began = performance.now();
+    await call(input);
+    return performance.now() - began;
+  };
+}
 
 export async function benchBreakdown(system: BenchSystem, options: { runs: number; calls: number; log: (line: string) => void }): Promise<BreakdownResult> {
   const { env } = system.stack;
+  const { runs, calls } = options;
   const supabase = createServiceClient(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY);
-  options.log(`… the function's calls one by one: ${options.runs} runs × ${options.calls} each`);
-  const restEmit = await timed(options.runs, options.calls, async () => {
-    const { error } = await supabase.rpc("emit_domain_event", emitArgs(randomUUID(), EVENT_TYPES.bootstrapInitiated, benchForm(), { source: "bench-breakdown" }));
+  options.log(`… the function's calls one by one: ${runs} runs × ${calls} each`);
+  const restEmit = await timedInside(runs, calls, timedCall(() => bootstrapInputs("bench-breakdown"), async (inputs) => {
+    const { error } = await supabase.rpc("emit_domain_event", emitArgs(inputs.organizationId, EVENT_TYPES.bootstrapInitiated, inputs.form, inputs.metadata));
     if (error) throw new Error(error.message);
-  });
+  }));
   const deno = await startDenoCaller({
     targets: { proxy: { url: env.TEMPORAL_PROXY_URL, token: env.TEMPORAL_PROXY_TOKEN } },
     namespace: env.TEMPORAL_NAMESPACE,
@@ -113,23 +129,25 @@ export async function benchBreakdown(system: BenchSystem, options: { runs: numbe
   });
   let restEmitFromDeno: Summary;
   let chainedFromDeno: Summary;
+  let floorChained: Summary;
   try {
-    restEmitFromDeno = await timedInside(options.runs, options.calls, () => deno.emit(randomUUID(), benchForm()));
-    chainedFromDeno = await timedInside(options.runs, options.calls, () => deno.emitThenStart("proxy", randomUUID(), benchForm()));
+    restEmitFromDeno = await timedInside(runs, calls, () => deno.emit(bootstrapInputs("bench-breakdown")));
+    [chainedFromDeno, floorChained] = (await alternating(runs, calls, [
+      () => deno.emitThenStart("proxy", bootstrapInputs("bench-breakdown")),
+      timedCall(() => bootstrapInputs("bench-floor"), (inputs) => floorBootstrap(system, inputs)),
+    ])) as [Summary, Summary];
   } finally {
     await deno.stop();
   }
-  const floorChained = await timed(options.runs, options.calls, viaFloor(system));
-  const echoInvoke = await timed(options.runs, options.calls, async () => {
-    const { status } = await system.invoke(benchForm(), { functionName: ECHO_FUNCTION_NAME });
+  const echoInvoke = await timedInside(runs, calls, timedCall(benchForm, async (form) => {
+    const { status } = await system.invoke(form, { functionName: ECHO_FUNCTION_NAME });
     if (status !== 200) throw new Error(`${ECHO_FUNCTION_NAME} answered HTTP ${status}`);
-  });
-  const pgEmit = await timed(options.runs, options.calls, () => system.db.query(
-    `select public.emit_domain_event(p_stream_id => $1, p_stream_type => 'organization',
-       p_event_type => 'organization.bootstrap.initiated', p_event_data => $2, p_event_metadata => $3)`,
-    [randomUUID(), benchForm(), { source: "bench-breakdown" }]));
-  const sdkStart = await timed(options.runs, options.calls, () => system.temporal.workflow.start(
-    BOOTSTRAP_WORKFLOW_TYPE, bootstrapStartOptions({ eventId: randomUUID(), organizationId: randomUUID(), payload: benchForm() }, "edge")));
+  }));
+  const pgEmit = await timedInside(runs, calls, timedCall(() => bootstrapInputs("bench-breakdown"), (inputs) => floorEmit(system.db, inputs)));
+  const sdkStart = await timedInside(runs, calls, timedCall(
+    () => bootstrapStartOptions({ eventId: randomUUID(), organizationId: randomUUID(), payload: benchForm() }, "edge"),
+    (start) => system.temporal.workflow.start(BOOTSTRAP_WORKFLOW_TYPE, start),
+  ));
   await supabase.removeAllChannels();
   options.log(`  REST emit p50 ${restEmitFromDeno.p50.toFixed(1)} ms from Deno (${restEmit.p50.toFixed(1)} ms from Node), echo function ${echoInvoke.p50.toFixed(1)} ms, pg emit p50 ${pgEmit.p50.toFixed(1)} ms, SDK start p50 ${sdkStart.p50.toFixed(1)} ms`);
   const inFunction = await inFunctionPhases(system, options.runs, options.calls);

@@ -5,11 +5,8 @@
  * doing the same emit_domain_event with `pg` and the same StartWorkflowExecution with
  * @temporalio/client, nothing else.
  */
-import { randomUUID } from "node:crypto";
-import { createHash } from "node:crypto";
-import { BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
-import { bootstrapStartOptions } from "../../../workflows/src/worker/start-options.ts";
 import { historyFor, insertSyntheticHistory } from "../lib/synthetic-events.ts";
+import { bootstrapInputs, floorBootstrap } from "./lib/floor.ts";
 import { closedLoop, type LoadResult } from "./lib/load.ts";
 import { median, medianOfRuns, summarize, type Summary } from "./lib/stats.ts";
 import { benchForm, type BenchSystem } from "./lib/system.ts";
@@ -58,19 +55,9 @@ export function viaFunction(system: BenchSystem) {
   };
 }
 
-/** The floor: the same event insert and the same start request, straight from Node. */
+/** The floor: the same event insert and the same start request, straight from Node (inputs built in the call, as the function's are). */
 export function viaFloor(system: BenchSystem) {
-  return async () => {
-    const organizationId = randomUUID();
-    const form = benchForm();
-    const { rows } = await system.db.query<{ id: string }>(
-      `select public.emit_domain_event(p_stream_id => $1, p_stream_type => 'organization',
-         p_event_type => 'organization.bootstrap.initiated', p_event_data => $2, p_event_metadata => $3) as id`,
-      [organizationId, form, { correlation_id: randomUUID(), source: "bench-floor", request_hash: createHash("sha256").update(JSON.stringify(form)).digest("hex") }],
-    );
-    const input = { eventId: rows[0]!.id, organizationId, payload: form };
-    await system.temporal.workflow.start(BOOTSTRAP_WORKFLOW_TYPE, bootstrapStartOptions(input, "edge"));
-  };
+  return () => floorBootstrap(system, bootstrapInputs("bench-floor"));
 }
 
 /** Long enough for the previous request's after-work (the workflow_started write, logs) to finish. */

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import readline from "node:readline";
 import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
-import type { BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
+import type { BootstrapInputs } from "./floor.ts";
 import { DENO_BINARY, REPO_ROOT } from "../../../local/src/paths.ts";
 
 export interface DenoTarget {
@@ -23,9 +23,9 @@ export interface DenoCaller {
   /** One start through the named target; resolves with its duration as Deno measured it (ms). */
   start(target: string, input: BootstrapWorkflowInput): Promise<number>;
   /** One `organization.bootstrap.initiated` emit through the REST API, as the function makes it (ms). */
-  emit(organizationId: string, form: BootstrapRequest): Promise<number>;
+  emit(inputs: BootstrapInputs): Promise<number>;
   /** The emit, then the start of its workflow through the named target, timed together (ms). */
-  emitThenStart(target: string, organizationId: string, form: BootstrapRequest): Promise<number>;
+  emitThenStart(target: string, inputs: BootstrapInputs): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -108,8 +108,8 @@ export async function startDenoCaller(options: DenoCallerOptions): Promise<DenoC
   };
   return {
     start: (target, input) => call({ op: "start", target, input }),
-    emit: (organizationId, form) => call({ op: "emit", organizationId, form }),
-    emitThenStart: (target, organizationId, form) => call({ op: "emitThenStart", target, organizationId, form }),
+    emit: (inputs) => call({ op: "emit", inputs }),
+    emitThenStart: (target, inputs) => call({ op: "emitThenStart", target, inputs }),
     stop,
   };
 }

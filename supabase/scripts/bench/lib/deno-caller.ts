@@ -1,28 +1,30 @@
 /**
  * Runs under Deno, the edge function's runtime, and makes the function's two calls with the
  * function's own code and Deno's own `fetch`, one call per line read on stdin, each answered on
- * stdout with the call's own duration:
- * - `start`: StartWorkflowExecution over gRPC-web (shared/src/temporal/client.ts) through a target;
+ * stdout with its duration as measured here:
+ * - `start`: StartWorkflowExecution over gRPC-web (shared/src/temporal/client.ts) through a target,
+ *   the request built before the timer;
  * - `emit`: `organization.bootstrap.initiated` through the REST API (the function's event store,
- *   supabase-js with the service role, as index.ts builds it);
- * - `emitThenStart`: both, one after the other as the function makes them (the start with the
- *   emitted event's id), timed together: the two calls chained, without the function's server.
+ *   supabase-js with the service role, as index.ts builds it), with the inputs it is sent;
+ * - `emitThenStart`: both, chained as the function chains them (the start request built once the
+ *   event id is back, inside the timer, as in the function): no server, no way in.
  * The benchmarks drive it so that each call is timed from the client it has in production, not from
  * Node's fetch (undici), which costs more per call on this machine (the report shows both).
  *
  * Env: CALLER_TARGETS (JSON: name → { url, token }), TEMPORAL_NAMESPACE,
- *      CALLER_SUPABASE (JSON: { url, serviceRoleKey }; needed by `emit` only).
- * In:  one JSON line per call: { id, op: "start", target, input } (input: a BootstrapWorkflowInput,
- *      built by the benchmark exactly as for its other paths), { id, op: "emit", organizationId, form }
- *      or { id, op: "emitThenStart", target, organizationId, form }. Out: `ready` first, then one JSON line per call: { id, ms } or { id, error }. Only the
- *      call itself is timed.
+ *      CALLER_SUPABASE (JSON: { url, serviceRoleKey }; needed by `emit` and `emitThenStart`).
+ * In:  one JSON line per call: { id, op: "start", target, input } (input: a BootstrapWorkflowInput),
+ *      { id, op: "emit", inputs } or { id, op: "emitThenStart", target, inputs } (inputs: the
+ *      organization id, form and event metadata), all built by the benchmark as for its other paths.
+ * Out: `ready` first, then one JSON line per call: { id, ms } or { id, error }.
  */
 import { createClient } from "@supabase/supabase-js";
-import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
 import type { BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
+import type { EventMetadata } from "@org-bootstrap/shared/events/index.ts";
 import { createTemporalClient, type TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { supabaseEventStore, type BootstrapEventStore } from "../../../functions/organization-bootstrap/event-store.ts";
-import { timedEdgeStart } from "./edge-start.ts";
+import { edgeStartRequest, expectStarted, timedEdgeStart } from "./edge-start.ts";
 
 // The Node project type-checks this file too, so it declares the few Deno APIs it uses.
 declare const Deno: {
@@ -36,10 +38,17 @@ interface Target {
   readonly token: string;
 }
 
+/** One bootstrap's inputs (lib/floor.ts builds them; declared here too, as that module is Node's). */
+interface EmitInputs {
+  readonly organizationId: string;
+  readonly form: BootstrapRequest;
+  readonly metadata: EventMetadata;
+}
+
 type CallRequest =
   | { readonly id: number; readonly op: "start"; readonly target: string; readonly input: BootstrapWorkflowInput }
-  | { readonly id: number; readonly op: "emit"; readonly organizationId: string; readonly form: BootstrapRequest }
-  | { readonly id: number; readonly op: "emitThenStart"; readonly target: string; readonly organizationId: string; readonly form: BootstrapRequest };
+  | { readonly id: number; readonly op: "emit"; readonly inputs: EmitInputs }
+  | { readonly id: number; readonly op: "emitThenStart"; readonly target: string; readonly inputs: EmitInputs };
 
 const targets = JSON.parse(Deno.env.get("CALLER_TARGETS") ?? "{}") as Record<string, Target>;
 const namespace = Deno.env.get("TEMPORAL_NAMESPACE") ?? "default";
@@ -68,27 +77,27 @@ function temporalClient(target: string): TemporalClient {
   return client;
 }
 
-async function emit(events: BootstrapEventStore, organizationId: string, form: BootstrapRequest): Promise<string> {
-  const emitted = await events.emitInitiated(organizationId, form, { source: "bench-breakdown" });
+async function emit(events: BootstrapEventStore, inputs: EmitInputs): Promise<string> {
+  const emitted = await events.emitInitiated(inputs.organizationId, inputs.form, inputs.metadata);
   if (!emitted.ok) throw new Error(`emit refused: ${emitted.reason}`);
   return emitted.eventId;
 }
 
-async function timedEmit(organizationId: string, form: BootstrapRequest): Promise<number> {
+async function timedEmit(inputs: EmitInputs): Promise<number> {
   const events = eventStore();
   const began = performance.now();
-  await emit(events, organizationId, form);
+  await emit(events, inputs);
   return performance.now() - began;
 }
 
-async function timedEmitThenStart(target: string, organizationId: string, form: BootstrapRequest): Promise<number> {
+async function timedEmitThenStart(target: string, inputs: EmitInputs): Promise<number> {
   const events = eventStore();
   const client = temporalClient(target);
   const began = performance.now();
-  const eventId = await emit(events, organizationId, form);
-  const result = await client.startWorkflow({ ...bootstrapWorkflowStart({ eventId, organizationId, payload: form }, "edge"), requestId: eventId });
+  const eventId = await emit(events, inputs);
+  const result = await client.startWorkflow(edgeStartRequest({ eventId, organizationId: inputs.organizationId, payload: inputs.form }));
   const elapsed = performance.now() - began;
-  if (result.status !== "started") throw new Error(`expected a new run, got ${result.status}`);
+  expectStarted(result);
   return elapsed;
 }
 
@@ -97,9 +106,9 @@ async function timedCall(request: CallRequest): Promise<number> {
     case "start":
       return timedEdgeStart(temporalClient(request.target), request.input);
     case "emit":
-      return timedEmit(request.organizationId, request.form);
+      return timedEmit(request.inputs);
     case "emitThenStart":
-      return timedEmitThenStart(request.target, request.organizationId, request.form);
+      return timedEmitThenStart(request.target, request.inputs);
     default:
       throw new Error(`unknown op "${(request as { op?: unknown }).op}"`);
   }

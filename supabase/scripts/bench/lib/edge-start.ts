@@ -1,15 +1,25 @@
 /**
- * One StartWorkflowExecution as the edge function sends it (the shared builder, the event id as
- * requestId), timed around the call alone. Runs under Node (proxy-overhead.ts) and Deno (deno-caller.ts).
+ * StartWorkflowExecution as the edge function sends it (the shared builder, the event id as
+ * requestId). Runs under Node (proxy-overhead.ts) and Deno (deno-caller.ts).
  */
 import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
-import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
+import type { StartWorkflowOptions, StartWorkflowResult, TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 
+export function edgeStartRequest(input: BootstrapWorkflowInput): StartWorkflowOptions {
+  return { ...bootstrapWorkflowStart(input, "edge"), requestId: input.eventId };
+}
+
+/** Every benchmark start is of a new workflow: anything else means the measurement is wrong. */
+export function expectStarted(result: StartWorkflowResult): void {
+  if (result.status !== "started") throw new Error(`expected a new run, got ${result.status}`);
+}
+
+/** One start, the request built before the timer: the call alone, in ms. */
 export async function timedEdgeStart(client: TemporalClient, input: BootstrapWorkflowInput): Promise<number> {
-  const request = { ...bootstrapWorkflowStart(input, "edge"), requestId: input.eventId };
+  const request = edgeStartRequest(input);
   const began = performance.now();
   const result = await client.startWorkflow(request);
   const elapsed = performance.now() - began;
-  if (result.status !== "started") throw new Error(`expected a new run, got ${result.status}`);
+  expectStarted(result);
   return elapsed;
 }
