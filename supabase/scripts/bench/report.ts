@@ -186,7 +186,7 @@ not (client → gateway → Deno, Deno → REST → Postgres, Deno → proxy →
 | reading and validating the form (\`parse\`) | | ${ms(phase("parse"))} |
 | \`emit_domain_event\` through the REST API, as the function makes it from Deno (its event store, supabase-js, service role) (\`record\`) | ${ms(breakdown.restEmitFromDeno.p50)} (from Node's supabase-js: ${ms(breakdown.restEmit.p50)}) | ${ms(phase("record"))} |
 | StartWorkflowExecution through the proxy, from Deno (benchmark 2) (\`start\`) | ${ms(proxy.proxy.p50)} | ${ms(phase("start"))} |
-| the hop: client → gateway → Deno and back (end to end minus the phases) | | ${ms(breakdown.inFunction.endToEnd.p50 - phaseSum)} |
+| the rest: client → gateway → Deno and back, the answer, and whatever overlaps from the previous request (end to end minus the phases; the way in alone: the echo function below) | | ${ms(breakdown.inFunction.endToEnd.p50 - phaseSum)} |
 | **the function, end to end** | | **${ms(breakdown.inFunction.endToEnd.p50)}** (${ms(c1.fn.p50)} through supabase-js in benchmark 1) |
 | floor: \`emit_domain_event\` with \`pg\` + StartWorkflowExecution with @temporalio/client | ${ms(breakdown.pgEmit.p50)} + ${ms(breakdown.sdkStart.p50)} | |
 
