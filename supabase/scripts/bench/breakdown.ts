@@ -12,6 +12,7 @@ import { bootstrapInputs, floorBootstrap, floorEmit } from "./lib/floor.ts";
 import { startDenoCaller } from "./lib/deno-caller-process.ts";
 import { createServiceClient } from "../../../workflows/src/worker/supabase-client.ts";
 import { bootstrapStartOptions } from "../../../workflows/src/worker/start-options.ts";
+import { sampleInTurn, timedCall } from "./lib/sampling.ts";
 import { medianOfRuns, summarize, type Summary } from "./lib/stats.ts";
 import { benchForm, ECHO_FUNCTION_NAME, type BenchSystem } from "./lib/system.ts";
 
@@ -82,35 +83,8 @@ async function inFunctionPhases(system: BenchSystem, runs: number, calls: number
 
 /** `calls` samples per run, after 10 to warm up; each sample is the duration `sample` reports. */
 async function timedInside(runs: number, calls: number, sample: () => Promise<number>): Promise<Summary> {
-  const [summary] = await alternating(runs, calls, [sample]);
-  return summary!;
-}
-
-/**
- * The same for several samplers taking turns call by call, so that whatever drifts on the machine
- * meanwhile (load, the growing table) reaches each of them alike.
- */
-async function alternating(runs: number, calls: number, samplers: ReadonlyArray<() => Promise<number>>): Promise<Summary[]> {
-  for (let i = 0; i < 10; i += 1) for (const sample of samplers) await sample();
-  const perRun: Summary[][] = samplers.map(() => []);
-  for (let run = 0; run < runs; run += 1) {
-    const samples: number[][] = samplers.map(() => []);
-    for (let i = 0; i < calls; i += 1) {
-      for (const [index, sample] of samplers.entries()) samples[index]!.push(await sample());
-    }
-    samples.forEach((values, index) => perRun[index]!.push(summarize(values)));
-  }
-  return perRun.map(medianOfRuns);
-}
-
-/** Times `call` alone: its inputs come from `prepare`, run before the timer starts. */
-function timedCall<T>(prepare: () => T, call: (input: T) => Promise<unknown>): () => Promise<number> {
-  return async () => {
-    const input = prepare();
-    const began = performance.now();
-    await call(input);
-    return performance.now() - began;
-  };
+  const [perRun] = await sampleInTurn([sample], { runs, calls, warmup: 10 });
+  return medianOfRuns(perRun!);
 }
 
 export async function benchBreakdown(system: BenchSystem, options: { runs: number; calls: number; log: (line: string) => void }): Promise<BreakdownResult> {
@@ -132,10 +106,10 @@ export async function benchBreakdown(system: BenchSystem, options: { runs: numbe
   let floorChained: Summary;
   try {
     restEmitFromDeno = await timedInside(runs, calls, () => deno.emit(bootstrapInputs("bench-breakdown")));
-    [chainedFromDeno, floorChained] = (await alternating(runs, calls, [
+    [chainedFromDeno, floorChained] = (await sampleInTurn([
       () => deno.emitThenStart("proxy", bootstrapInputs("bench-breakdown")),
       timedCall(() => bootstrapInputs("bench-floor"), (inputs) => floorBootstrap(system, inputs)),
-    ])) as [Summary, Summary];
+    ], { runs, calls, warmup: 10 })).map(medianOfRuns) as [Summary, Summary];
   } finally {
     await deno.stop();
   }

@@ -15,7 +15,8 @@ import { freePort } from "../../local/src/net.ts";
 import { startNodeService } from "../../local/src/services/node-service.ts";
 import { startDenoCaller } from "./lib/deno-caller-process.ts";
 import { timedEdgeStart } from "./lib/edge-start.ts";
-import { median, medianOfRuns, summarize, type Summary } from "./lib/stats.ts";
+import { sampleInTurn } from "./lib/sampling.ts";
+import { median, medianOfRuns, type Summary } from "./lib/stats.ts";
 import { benchForm, type BenchSystem } from "./lib/system.ts";
 
 export interface ProxyOverheadResult {
@@ -80,17 +81,7 @@ export async function benchProxyOverhead(system: BenchSystem, options: { runs: n
   options.log(`… proxy overhead: ${options.runs} runs × ${options.calls} starts each way (proxy and bare relay from Deno, proxy from Node, direct), in turn`);
   try {
     const paths = [viaProxyFromDeno, viaRelayFromDeno, viaProxyFromNode, direct];
-    for (let i = 0; i < 20; i += 1) {
-      for (const call of paths) await call(input());
-    }
-    const runs: Summary[][] = paths.map(() => []);
-    for (let run = 0; run < options.runs; run += 1) {
-      const samples: number[][] = paths.map(() => []);
-      for (let i = 0; i < options.calls; i += 1) {
-        for (const [index, call] of paths.entries()) samples[index]!.push(await call(input()));
-      }
-      samples.forEach((s, index) => runs[index]!.push(summarize(s)));
-    }
+    const runs = await sampleInTurn(paths.map((call) => () => call(input())), { runs: options.runs, calls: options.calls, warmup: 20 });
     const medianDifference = (a: Summary[], b: Summary[]) => median(a.map((x, i) => x.p50 - b[i]!.p50));
     const [proxyRuns, relayRuns, proxyNodeRuns, directRuns] = runs as [Summary[], Summary[], Summary[], Summary[]];
     const result: ProxyOverheadResult = {
