@@ -50,3 +50,27 @@ export function serverAccount(): { uid: number; gid: number } | undefined {
     );
   }
 }
+
+/**
+ * The first folder on the way to `dir` that `account` may not enter (no search permission for it),
+ * if any. Running as root, the server runs as the `postgres` account, and a data folder under a
+ * private one (mktemp's 0700, say) makes initdb fail with a bare "Permission denied".
+ */
+export function unenterableFolder(dir: string, account: { uid: number; gid: number }): string | undefined {
+  const folders: string[] = [];
+  for (let folder = path.resolve(dir); ; folder = path.dirname(folder)) {
+    folders.unshift(folder);
+    if (path.dirname(folder) === folder) break;
+  }
+  for (const folder of folders) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(folder);
+    } catch {
+      return undefined; // not created yet: mkdir makes it, and chown hands the cluster's part over
+    }
+    const searchable = stat.uid === account.uid ? stat.mode & 0o100 : stat.gid === account.gid ? stat.mode & 0o010 : stat.mode & 0o001;
+    if (!searchable) return folder;
+  }
+  return undefined;
+}

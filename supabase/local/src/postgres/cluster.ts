@@ -6,7 +6,7 @@ import { DB_PASSWORD, HOST, dbUrl } from "../config.ts";
 import { StackError } from "../errors.ts";
 import { isPortFree } from "../net.ts";
 import { startService, waitUntilReady, type ServiceProcess } from "../child-process.ts";
-import { findPostgresBinDir, serverAccount } from "./binaries.ts";
+import { findPostgresBinDir, serverAccount, unenterableFolder } from "./binaries.ts";
 
 export interface RunningPostgres {
   readonly url: string;
@@ -42,6 +42,13 @@ function ensureCluster(binDir: string, dataDir: string, account: ReturnType<type
   } catch (error) {
     fs.rmSync(dataDir, { recursive: true, force: true });
     const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim().split("\n").at(-1) ?? String(error);
+    const blocked = account && unenterableFolder(dataDir, account);
+    if (blocked) {
+      throw new StackError(
+        `initdb failed: the database server runs as the \`postgres\` account (we are root), which may not enter ${blocked}`,
+        `let it through (chmod o+x ${blocked}) or set LOCAL_STACK_DIR to a folder it can enter`,
+      );
+    }
     throw new StackError(`initdb failed: ${stderr}`, "check that the data folder is writable and the disk has space");
   } finally {
     fs.rmSync(pwFile, { force: true });
