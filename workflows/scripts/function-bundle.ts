@@ -6,7 +6,7 @@
  * Deno serves with no config, no node_modules and no network for modules, nothing outside the
  * file is needed at runtime.
  *
- * Why esbuild and not `deno bundle`: Deno 2.9's bundler is experimental and downloads its own
+ * Why esbuild and not `deno bundle`: Deno 2.1 (the Edge Runtime's) has no bundler, and later ones download their own
  * esbuild from npm on first use (measured here: it fetched @esbuild/linux-x64 0.25.5), which an
  * offline CI cannot do. The esbuild in node_modules is pinned by the lockfile.
  */

@@ -2,18 +2,19 @@
  * Serves a bundled edge function (function-bundle.ts) under the real Deno, the way a deploy would
  * run it: from a folder holding only that file, with no deno.json, no node_modules, no npm
  * resolution and no remote modules (`--no-config --no-npm --no-remote`), so the file must carry
- * everything. The local stack's preload (deno-host.ts) makes Deno.serve listen on a port the OS
- * picks and announce it, as it does for `supabase functions serve`'s stand-in.
+ * everything. The local stack's shim (deno-host.ts), imported first by a generated main module,
+ * makes Deno.serve listen on a port the OS picks and announce it, as it does for
+ * `supabase functions serve`'s stand-in.
  */
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { HOST_ENV_VARIABLE, LISTENING_MARKER } from "../../supabase/local/src/gateway/functions/host-protocol.ts";
+import { DENO_BINARY as DENO } from "../../supabase/local/src/paths.ts";
 import { REPO_ROOT } from "./artifacts.ts";
 
-const DENO = path.join(REPO_ROOT, "node_modules/.bin/deno");
 const DENO_HOST = path.join(REPO_ROOT, "supabase/local/src/gateway/functions/deno-host.ts");
-/** deno-host.ts's protocol (supabase/local/src/gateway/functions/host-protocol.ts), repeated to keep this file free of the stack's imports. */
-const LISTENING_MARKER = "@@supabase-local-functions:listening:";
-const HOST_ENV_VARIABLE = "SUPABASE_INTERNAL_HOST_ENV";
 
 export interface ServedBundle {
   readonly url: string;
@@ -31,10 +32,13 @@ export function serveFunctionBundle(file: string, functionEnv: Readonly<Record<s
     const value = process.env[name];
     if (value !== undefined) hostEnv[name] = value;
   }
+  // Imports run in order: the shim is evaluated before the bundle's first line.
+  const main = path.join(path.dirname(file), "serve-main.ts");
+  fs.writeFileSync(main, `import ${JSON.stringify(pathToFileURL(DENO_HOST).href)};\nimport "./${path.basename(file)}";\n`);
   const startedAt = performance.now();
   const child = spawn(
     DENO,
-    ["run", "--no-config", "--no-npm", "--no-remote", "--no-lock", "--no-prompt", "--allow-net", "--allow-env", "--preload", DENO_HOST, path.basename(file)],
+    ["run", "--no-config", "--no-npm", "--no-remote", "--no-lock", "--no-prompt", "--allow-net", "--allow-env", path.basename(main)],
     {
       cwd: path.dirname(file),
       env: { ...functionEnv, ...hostEnv, [HOST_ENV_VARIABLE]: Object.keys(hostEnv).join(",") },

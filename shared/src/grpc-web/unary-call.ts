@@ -45,7 +45,9 @@ export async function unaryCall(url: string, message: Uint8Array, options: Unary
     const reason = error instanceof Error ? error.message : String(error);
     return new GrpcError(GrpcStatus.UNAVAILABLE, `could not reach ${new URL(url).origin}: ${reason}`, { cause: error });
   };
-  const body = encodeUnaryRequest(message) as Uint8Array<ArrayBuffer>;
+  // The frame owns its whole buffer, so the buffer is the body; typed as an ArrayBuffer because
+  // fetch's BodyInit refuses a view over a shared buffer (and Deno 2.1's TypeScript has no generic views).
+  const body = encodeUnaryRequest(message).buffer as ArrayBuffer;
   const send = () =>
     options.fetch(url, {
       method: "POST",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
+import { parseProjectKeys, type ProjectKeys } from "./jwks.ts";
 
 /**
  * The function's settings, read once from the environment Supabase injects
@@ -9,8 +10,28 @@ import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
 const configSchema = z.object({
   SUPABASE_URL: z.url({ message: "must be the project URL, e.g. https://<ref>.supabase.co (Supabase injects it)" }),
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(20, "is required (Supabase injects it)"),
-  /** The project's JWKS as JSON; when absent it is fetched from SUPABASE_URL/auth/v1/.well-known/jwks.json. */
-  SUPABASE_JWKS: z.string().optional(),
+  /**
+   * The project's keys as JSON, `{keys: [...]}` or a bare array (Supabase injects it); when absent
+   * they are fetched from SUPABASE_URL/auth/v1/.well-known/jwks.json.
+   */
+  SUPABASE_JWKS: z
+    .string()
+    .optional()
+    .transform((text, context): ProjectKeys | undefined => {
+      if (text === undefined || text.trim() === "") return undefined;
+      try {
+        return parseProjectKeys(text);
+      } catch (error) {
+        context.addIssue({ code: "custom", message: `${(error as Error).message}: unset it to use the project's JWKS endpoint` });
+        return z.NEVER;
+      }
+    }),
+  /**
+   * Only for projects whose Auth still signs with the legacy shared secret (HS256) and whose
+   * SUPABASE_JWKS does not carry it: the project's JWT secret. Without it such tokens are checked
+   * by asking the project's Auth, one round trip per request.
+   */
+  LEGACY_JWT_SECRET: z.string().min(32, "must be the project's legacy JWT secret (32+ characters): supabase secrets set LEGACY_JWT_SECRET=…").optional(),
   TEMPORAL_PROXY_URL: z.url({ message: "must be the gRPC-web proxy's URL: supabase secrets set TEMPORAL_PROXY_URL=https://…" }),
   TEMPORAL_PROXY_TOKEN: z.string().min(32, "must be the proxy's bearer token (32+ characters): supabase secrets set TEMPORAL_PROXY_TOKEN=…"),
   TEMPORAL_NAMESPACE: z.string().min(1).default("default"),

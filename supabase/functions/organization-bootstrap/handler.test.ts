@@ -3,9 +3,10 @@
  * `workflow_started` write happens relative to the response. No stack needed.
  */
 import assert from "node:assert/strict";
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from "jose";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { APP_ROLE_CLAIM, PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
 import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
+import { createTokenVerifier } from "./auth.ts";
 import { loadConfig } from "./config.ts";
 import type { BootstrapEventStore } from "./event-store.ts";
 import { createBootstrapHandler, type ServeInfo } from "./handler.ts";
@@ -30,6 +31,8 @@ async function harness(options: { failWrite?: "rejects" | "throws"; writeDone?: 
   const token = await new SignJWT({ role: "authenticated", [APP_ROLE_CLAIM]: PLATFORM_ADMIN_ROLE })
     .setProtectedHeader({ alg: "ES256", kid: "test" })
     .setSubject(crypto.randomUUID())
+    .setAudience("authenticated")
+    .setIssuedAt()
     .setExpirationTime("5m")
     .sign(privateKey);
   const startedWrites: Harness["startedWrites"] = [];
@@ -57,7 +60,7 @@ async function harness(options: { failWrite?: "rejects" | "throws"; writeDone?: 
       TEMPORAL_PROXY_URL: "http://127.0.0.1:9",
       TEMPORAL_PROXY_TOKEN: "t".repeat(32),
     }),
-    jwks: createLocalJWKSet({ keys: [jwk] }),
+    verifyToken: createTokenVerifier({ supabaseUrl: "http://127.0.0.1:9", projectKeys: { publicKeys: [jwk], secrets: [] } }),
     store,
     temporal,
     statusReader: { read: () => Promise.resolve(undefined) },

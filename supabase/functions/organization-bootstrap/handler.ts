@@ -1,9 +1,8 @@
-import type { JWTVerifyGetKey } from "jose";
 import { bootstrapRequestSchema, toFieldIssues, type BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
 import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
-import { authorizeAdmin, type Caller } from "./auth.ts";
+import { authorizeAdmin, type Caller, type TokenVerifier } from "./auth.ts";
 import type { BootstrapConfig } from "./config.ts";
 import type { BootstrapEventStore } from "./event-store.ts";
 import { CORS_HEADERS, ServerTiming, UserError, errorResponse, json, readLimitedText } from "./http.ts";
@@ -36,7 +35,7 @@ function afterResponse(info: ServeInfo | undefined, work: () => Promise<void>): 
 
 export interface BootstrapDeps {
   readonly config: BootstrapConfig;
-  readonly jwks: JWTVerifyGetKey;
+  readonly verifyToken: TokenVerifier;
   readonly store: BootstrapEventStore;
   readonly temporal: TemporalClient;
   readonly statusReader: StatusReader;
@@ -188,7 +187,7 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, 
         throw new UserError(405, "method_not_allowed", "use POST to bootstrap or GET ?organizationId=… for its status");
       }
       const timing = new ServerTiming();
-      const caller = await authorizeAdmin(request, deps.jwks, config.BOOTSTRAP_ADMIN_ROLE);
+      const caller = await authorizeAdmin(request, deps.verifyToken, config.BOOTSTRAP_ADMIN_ROLE);
       timing.mark("auth");
       return request.method === "POST" ? await post(request, info, caller, requestId, timing) : await get(new URL(request.url), requestId);
     } catch (error) {

@@ -7,7 +7,26 @@ export const SUPABASE_DIR = path.join(REPO_ROOT, "supabase");
 export const MIGRATIONS_DIR = path.join(SUPABASE_DIR, "migrations");
 export const FUNCTIONS_DIR = path.join(SUPABASE_DIR, "functions");
 export const CONFIG_TOML = path.join(SUPABASE_DIR, "config.toml");
-/** Deno itself, from the npm package `deno` (JSR and deno.land are not needed, or reachable). */
-export const DENO_BINARY = path.join(REPO_ROOT, "node_modules", ".bin", "deno");
+/**
+ * Deno itself: the native executable of the npm package `deno`'s platform package (JSR and
+ * deno.land are not needed, or reachable). Not `node_modules/.bin/deno`, a Node script that runs
+ * Deno as its child: signals sent to it would stop the script and leave Deno running.
+ */
+export const DENO_BINARY = path.join(
+  REPO_ROOT,
+  "node_modules",
+  "@deno",
+  `${process.platform === "win32" ? "win32" : process.platform}-${process.arch === "x64" ? "x64" : "arm64"}${process.platform === "linux" ? "-glibc" : ""}`,
+  process.platform === "win32" ? "deno.exe" : "deno",
+);
 /** Everything the stack writes lives here (git-ignored). */
 export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, ".local");
+/** The Deno cache for the project's own Deno runs (tests, benchmarks): npm packages land here, never in node_modules. */
+export const DENO_CACHE_DIR = path.join(DEFAULT_DATA_DIR, "deno-cache");
+
+/**
+ * What every Deno process the project starts needs in its environment. DENO_TLS_CA_STORE=system:
+ * Deno's npm fetch trusts the machine's CA store (networks that re-sign TLS make its built-in
+ * roots fail with UnknownIssuer). No colours and no update check: output is read by programs.
+ */
+export const DENO_ENV: Readonly<Record<string, string>> = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_TLS_CA_STORE: "system" };

@@ -4,7 +4,7 @@ import path from "node:path";
 import readline from "node:readline";
 import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
 import type { BootstrapInputs } from "./floor.ts";
-import { DENO_BINARY, REPO_ROOT } from "../../../local/src/paths.ts";
+import { DENO_BINARY, DENO_CACHE_DIR, DENO_ENV, REPO_ROOT } from "../../../local/src/paths.ts";
 
 export interface DenoTarget {
   readonly url: string;
@@ -36,13 +36,14 @@ const TIMEOUT_MS = 30_000;
 export async function startDenoCaller(options: DenoCallerOptions): Promise<DenoCaller> {
   const child = spawn(
     DENO_BINARY,
-    ["run", "--cached-only", "--no-prompt", "--allow-net=127.0.0.1", "--allow-env", "--config", path.join(REPO_ROOT, "deno.json"), SCRIPT],
+    ["run", "--no-prompt", "--allow-net=127.0.0.1", "--allow-env", "--config", path.join(REPO_ROOT, "deno.json"), SCRIPT],
     {
       cwd: REPO_ROOT,
       env: {
         ...process.env,
-        NO_COLOR: "1",
-        DENO_NO_UPDATE_CHECK: "1",
+        ...DENO_ENV,
+        DENO_DIR: process.env.DENO_DIR ?? DENO_CACHE_DIR,
+        DENO_NO_PACKAGE_JSON: "1",
         CALLER_TARGETS: JSON.stringify(options.targets ?? {}),
         TEMPORAL_NAMESPACE: options.namespace,
         CALLER_SUPABASE: JSON.stringify(options.supabase ?? null),

@@ -1,7 +1,10 @@
+import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { HOST_ENV_VARIABLE } from "./host-protocol.ts";
 import type { FunctionSource } from "./function-source.ts";
+import { planMounts, stageMounts } from "./mounts.ts";
 
 export interface DenoCommand {
   readonly command: string;
@@ -12,41 +15,75 @@ export interface DenoCommand {
 
 /** Supabase's documented per-function memory limit (guides/functions/limits). */
 const MEMORY_LIMIT_MB = 256;
-const HOST_SCRIPT = fileURLToPath(new URL("./deno-host.ts", import.meta.url));
+/** The runtime's own files (the Deno.serve shim), staged beside the project view, never inside it. */
+const HOST_FILES = ["deno-host.ts", "host-protocol.ts"].map((name) => fileURLToPath(new URL(`./${name}`, import.meta.url)));
+const RUNTIME_FOLDER = ".edge-runtime";
 
 /**
- * Variables Deno itself needs from the gateway's environment: where its cache lives, and PATH.
- * They reach the process but not the function (deno-host.ts deletes them first).
+ * Variables Deno itself needs from the gateway's environment: PATH and HOME. They reach the
+ * process but not the function (deno-host.ts deletes them first).
  */
-const HOST_INHERITED = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME"] as const;
-export const HOST_ENV_NAMES: ReadonlySet<string> = new Set([...HOST_INHERITED, "NO_COLOR", "DENO_NO_UPDATE_CHECK", HOST_ENV_VARIABLE]);
+const HOST_INHERITED = ["PATH", "HOME"] as const;
+/**
+ * Set for Deno itself, never seen by the function:
+ * - DENO_DIR: the stack's own Deno cache, where npm packages are fetched to (the CLI keeps one
+ *   cache volume per project, mounted into the container);
+ * - DENO_TLS_CA_STORE=system: Deno's npm fetch trusts the machine's CA store, as it must on
+ *   networks that re-sign TLS; without it the first fetch fails with UnknownIssuer;
+ * - DENO_NO_PACKAGE_JSON: no package.json is mounted into the Edge Runtime, so none is looked for.
+ */
+const HOST_SET = ["NO_COLOR", "DENO_NO_UPDATE_CHECK", "DENO_DIR", "DENO_TLS_CA_STORE", "DENO_NO_PACKAGE_JSON"] as const;
+export const HOST_ENV_NAMES: ReadonlySet<string> = new Set([...HOST_INHERITED, ...HOST_SET, HOST_ENV_VARIABLE]);
 
 export interface DenoCommandInput {
   readonly deno: string;
   readonly source: FunctionSource;
-  /** The folder holding every function (readable, like the Edge Runtime's bundle). */
+  /** The project folder (the CLI's working directory): mounted paths are relative to it. */
+  readonly projectRoot: string;
+  /** The folder holding every function, mounted whole. */
   readonly functionsDir: string;
+  /** Where this function's view of the project is staged (emptied at every boot). */
+  readonly stageDir: string;
+  /** The Deno cache npm packages are fetched into, shared by the stack's functions. */
+  readonly denoDir: string;
   /** What the function sees: the injected Supabase variables plus its secrets. */
   readonly functionEnv: Readonly<Record<string, string>>;
   readonly parentEnv?: NodeJS.ProcessEnv;
 }
 
 /**
- * `deno run` for one function, offline and with the Edge Runtime's limits:
- * - `--cached-only`: npm: specifiers resolve from the repo's node_modules (`"nodeModulesDir":
- *   "manual"` in the root deno.json and in a function's own): Deno uses the node_modules folder it
- *   finds above the function's files, the repo root's, whatever the working directory
- *   (functions-deno-config.test.ts runs a function from three). Nothing is ever downloaded; a
- *   package missing from node_modules fails the boot with Deno's "Could not find a matching
- *   package" line instead.
- * - permissions: network and env; read the functions folder and the temp dir, write only the temp
- *   dir; no subprocesses, no FFI (the Edge Runtime allows neither).
+ * Stages exactly the files `supabase functions serve` mounts (mounts.ts) and returns the `deno run`
+ * that serves the function from there, with the Edge Runtime's limits:
+ * - only the staged files exist for it: no root deno.json, no package.json, no node_modules, so a
+ *   configuration the Edge Runtime refuses (`"nodeModulesDir": "manual"`, say) fails here too;
+ * - npm: specifiers are fetched into the stack's Deno cache on first use, as the runtime does;
+ * - permissions: network and env; read the staged files and the temp dir, write only the temp
+ *   dir; no subprocesses, no FFI (the Edge Runtime allows neither);
  * - the V8 heap capped at Supabase's per-function memory limit.
+ * Throws MountError when the imports reach outside the project.
  */
 export function denoCommand(input: DenoCommandInput): DenoCommand {
+  const { projectRoot, stageDir, source } = input;
+  const plan = planMounts(projectRoot, input.functionsDir, source.entrypoint, source.denoConfig);
+  stageMounts(projectRoot, plan, stageDir);
+  const runtimeDir = path.join(stageDir, RUNTIME_FOLDER);
+  fs.mkdirSync(runtimeDir, { recursive: true });
+  for (const file of HOST_FILES) fs.copyFileSync(file, path.join(runtimeDir, path.basename(file)));
+  const staged = (file: string) => path.join(stageDir, path.relative(projectRoot, file));
+  // Imports run in order: the shim is evaluated before the function's first line.
+  const main = path.join(runtimeDir, "main.ts");
+  const entry = path.relative(runtimeDir, staged(source.entrypoint)).split(path.sep).join("/");
+  fs.writeFileSync(main, `import "./deno-host.ts";\nimport "./${entry}";\n`);
+
   const tmp = os.tmpdir();
   const parentEnv = input.parentEnv ?? process.env;
-  const hostEnv: Record<string, string> = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
+  const hostEnv: Record<string, string> = {
+    NO_COLOR: "1",
+    DENO_NO_UPDATE_CHECK: "1",
+    DENO_DIR: input.denoDir,
+    DENO_TLS_CA_STORE: "system",
+    DENO_NO_PACKAGE_JSON: "1",
+  };
   for (const name of HOST_INHERITED) {
     const value = parentEnv[name];
     if (value !== undefined) hostEnv[name] = value;
@@ -55,20 +92,17 @@ export function denoCommand(input: DenoCommandInput): DenoCommand {
     command: input.deno,
     args: [
       "run",
-      "--cached-only",
       "--no-prompt",
       "--allow-net",
       "--allow-env",
-      `--allow-read=${input.functionsDir},${tmp}`,
+      `--allow-read=${stageDir},${tmp}`,
       `--allow-write=${tmp}`,
       `--v8-flags=--max-old-space-size=${MEMORY_LIMIT_MB}`,
-      "--config",
-      input.source.denoConfig,
-      "--preload",
-      HOST_SCRIPT,
-      input.source.entrypoint,
+      // Explicit either way: Deno would otherwise look for a deno.json above the staged files.
+      ...(source.denoConfig ? ["--config", staged(source.denoConfig)] : ["--no-config"]),
+      main,
     ],
     env: { ...input.functionEnv, ...hostEnv, [HOST_ENV_VARIABLE]: Object.keys(hostEnv).join(",") },
-    cwd: input.source.dir,
+    cwd: stageDir,
   };
 }

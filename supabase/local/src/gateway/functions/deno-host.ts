@@ -1,5 +1,5 @@
 /**
- * Runs under Deno, before a function's own code (`deno run --preload deno-host.ts index.ts`), and
+ * Runs under Deno, before a function's own code (the staged main module imports it first), and
  * makes plain `deno run` behave like Supabase's Edge Runtime where a function can tell:
  *
  * - `Deno.serve` ignores the port, hostname, TLS and unix-socket options the function passes (the
@@ -47,7 +47,10 @@ Deno.serve = (first: unknown, second?: unknown): unknown => {
   if (served) throw new Error("a function may call Deno.serve only once (Supabase's Edge Runtime serves one handler per function)");
   served = true;
   const options: ServeOptions = typeof first === "function" ? {} : ((first ?? {}) as ServeOptions);
-  const handler = typeof first === "function" ? first : typeof second === "function" ? second : options.handler;
+  const given = typeof first === "function" ? first : typeof second === "function" ? second : options.handler;
+  if (typeof given !== "function") throw new TypeError("Deno.serve needs a handler function");
+  const handler = (request: unknown, info: { readonly remoteAddr?: unknown } | undefined) =>
+    (given as (request: unknown, info: unknown) => unknown)(request, { remoteAddr: info?.remoteAddr });
   const { port: _port, hostname: _hostname, path: _path, cert: _cert, key: _key, transport: _transport, onListen, ...rest } = options;
   return serve({
     ...rest,

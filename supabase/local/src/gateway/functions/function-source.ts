@@ -6,8 +6,11 @@ export interface FunctionSource {
   readonly name: string;
   readonly dir: string;
   readonly entrypoint: string;
-  /** The function's own deno.json(c) (Supabase's recommended setup), else the project's root deno.json. */
-  readonly denoConfig: string;
+  /**
+   * The function's own deno.json(c), Supabase's recommended setup. Without one the function runs
+   * with no configuration: the project's root deno.json is never mounted into the Edge Runtime.
+   */
+  readonly denoConfig?: string;
 }
 
 /** Supabase's rule for function names; it also keeps `_shared`, dot-folders and path tricks out. */
@@ -19,13 +22,13 @@ const NOT_FUNCTIONS = new Set(["tests"]);
  * Looks a function up on disk at request time, so a function added while the stack runs is found
  * without a restart. Returns undefined for anything that is not `<name>/index.ts`.
  */
-export function findFunction(functionsDir: string, name: string, rootDenoConfig: string): FunctionSource | undefined {
+export function findFunction(functionsDir: string, name: string): FunctionSource | undefined {
   if (!FUNCTION_NAME.test(name) || NOT_FUNCTIONS.has(name)) return undefined;
   const dir = path.join(functionsDir, name);
   const entrypoint = path.join(dir, "index.ts");
   if (!isFile(entrypoint)) return undefined;
   const own = ["deno.json", "deno.jsonc"].map((file) => path.join(dir, file)).find(isFile);
-  return { name, dir, entrypoint, denoConfig: own ?? rootDenoConfig };
+  return { name, dir, entrypoint, ...(own ? { denoConfig: own } : {}) };
 }
 
 function isFile(file: string): boolean {

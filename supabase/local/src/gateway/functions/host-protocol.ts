@@ -1,5 +1,5 @@
 /**
- * What the gateway and deno-host.ts (the preload that runs inside each function's Deno process)
+ * What the gateway and deno-host.ts (the shim imported first inside each function's Deno process)
  * agree on. Plain constants, imported by both Node and Deno.
  */
 

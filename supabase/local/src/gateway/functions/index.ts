@@ -3,6 +3,7 @@ import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { StackError } from "../../errors.ts";
 import { CONFIG_TOML, DENO_BINARY, FUNCTIONS_DIR, REPO_ROOT } from "../../paths.ts";
+import { MountError } from "./mounts.ts";
 import { bearerToken } from "../http-util.ts";
 import { withVerifiedTokenCache } from "../token-cache.ts";
 import type { GatewayDeps, HttpService } from "../types.ts";
@@ -35,12 +36,12 @@ const DEFAULT_IDLE_TIMEOUT_MS = 150_000;
 /** A first boot compiles the function and its npm graph; measured ~0.2 s warm-cache, allow for a cold cache on a busy machine. */
 const DEFAULT_BOOT_TIMEOUT_MS = 30_000;
 
-const ROOT_DENO_CONFIG = path.join(REPO_ROOT, "deno.json");
-
 /**
- * The Edge Functions runtime at /functions/v1/<name>: each function in its own `deno run` process
- * (the real Deno 2.9.6 from npm), started by its first request, kept warm, proxied to with
- * streaming bodies. The gateway applies `verify_jwt` from config.toml before the function runs.
+ * The Edge Functions runtime at /functions/v1/<name>, as `supabase functions serve` runs it: each
+ * function in its own `deno run` process (Deno 2.1.4 from npm, the Deno inside the Edge Runtime
+ * the Supabase CLI pins) over only the files the CLI would mount (deno-command.ts), started by its
+ * first request, kept warm, proxied to with streaming bodies. The gateway applies `verify_jwt`
+ * from config.toml before the function runs.
  */
 export async function createFunctionsService(deps: GatewayDeps, options: FunctionsOptions = {}): Promise<HttpService> {
   const functionsDir = options.functionsDir ?? FUNCTIONS_DIR;
@@ -87,7 +88,20 @@ export async function createFunctionsService(deps: GatewayDeps, options: Functio
             if (error instanceof DotenvError) throw new FunctionBootError(source.name, error.message, logFile);
             throw error;
           }
-          return denoCommand({ deno: DENO_BINARY, source, functionsDir, functionEnv: { ...secrets, ...deps.functionsEnv } });
+          try {
+            return denoCommand({
+              deno: DENO_BINARY,
+              source,
+              projectRoot: REPO_ROOT,
+              functionsDir,
+              stageDir: path.join(deps.dataDir, "functions", source.name),
+              denoDir: path.join(deps.dataDir, "deno-cache"),
+              functionEnv: { ...secrets, ...deps.functionsEnv },
+            });
+          } catch (error) {
+            if (error instanceof MountError) throw new FunctionBootError(source.name, error.message, logFile);
+            throw error;
+          }
         },
         onCrash: (message) => log(`${message} (log: ${shown(logFile)})`),
       });
@@ -110,7 +124,7 @@ export async function createFunctionsService(deps: GatewayDeps, options: Functio
 
   async function handle(req: IncomingMessage, res: ServerResponse, subpath: string, url: URL): Promise<void> {
     const name = subpath.split("/")[1] ?? "";
-    const source = findFunction(functionsDir, name, ROOT_DENO_CONFIG);
+    const source = findFunction(functionsDir, name);
     if (!source || !settingsFor(name).enabled) return functionErrors.notFound(res);
     // Like the Supabase CLI's runtime, a CORS preflight skips the check: browsers never send
     // Authorization on one, and the function must answer it.
