@@ -37,6 +37,12 @@ export interface StackOptions {
   readonly ephemeral?: boolean;
   /** Run the gRPC-web proxy (default true). */
   readonly proxy?: boolean;
+  /**
+   * Where the proxy listens (TEMPORAL_PROXY_HOST; loopback by default). `supabase functions serve`
+   * runs functions in a container, which reaches the host only on an address its bridge reaches:
+   * 0.0.0.0, or the bridge's own address.
+   */
+  readonly proxyBindHost?: string;
   /** Run the Temporal worker with its reconciler (default true; test stacks start their own). */
   readonly worker?: boolean;
   /** Extra environment for every edge function, over supabase/functions/.env (benchmarks raise rate limits this way). */
@@ -49,6 +55,7 @@ export function defaultStackOptions(env: NodeJS.ProcessEnv = process.env): Stack
     ports: DEFAULT_PORTS,
     ...(env.SUPABASE_DB_URL ? { externalDbUrl: env.SUPABASE_DB_URL } : {}),
     ...(env.TEMPORAL_ADDRESS ? { externalTemporalAddress: env.TEMPORAL_ADDRESS } : {}),
+    ...(env.TEMPORAL_PROXY_HOST ? { proxyBindHost: env.TEMPORAL_PROXY_HOST } : {}),
   };
 }
 

@@ -158,7 +158,7 @@ export async function startStack(options: StackOptions, progress: Progress): Pro
           TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
           TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE,
           TEMPORAL_PROXY_TOKEN: env.TEMPORAL_PROXY_TOKEN,
-          TEMPORAL_PROXY_HOST: HOST,
+          TEMPORAL_PROXY_HOST: options.proxyBindHost ?? HOST,
           TEMPORAL_PROXY_PORT: String(options.ports.proxy),
         },
         ready: (log) => log.includes("proxy listening"),
