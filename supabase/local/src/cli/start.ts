@@ -12,6 +12,7 @@ import crypto from "node:crypto";
 import { signUserToken } from "../auth/user-token.ts";
 import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
 import { bootstrapAndFollow } from "./bootstrap-demo.ts";
+import { bootProductFunctions } from "./boot-functions.ts";
 
 const progress = consoleProgress();
 const options = defaultStackOptions();
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     progress.done("stopped");
     process.exit(0);
   }
+  await bootProductFunctions(stack.env.FUNCTIONS_URL, progress);
   printSummary(stack);
   if (stack.worker && process.env.START_DEMO !== "0") await runDemo(stack);
 }
