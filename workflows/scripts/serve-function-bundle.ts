@@ -8,6 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { HOST_ENV_VARIABLE, LISTENING_MARKER } from "../../supabase/local/src/gateway/functions/host-protocol.ts";
@@ -33,12 +34,13 @@ export function serveFunctionBundle(file: string, functionEnv: Readonly<Record<s
     if (value !== undefined) hostEnv[name] = value;
   }
   // Imports run in order: the shim is evaluated before the bundle's first line.
-  const main = path.join(path.dirname(file), "serve-main.ts");
-  fs.writeFileSync(main, `import ${JSON.stringify(pathToFileURL(DENO_HOST).href)};\nimport "./${path.basename(file)}";\n`);
+  // Kept out of the bundle's folder, which must hold the bundle alone.
+  const main = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "serve-bundle-")), "main.ts");
+  fs.writeFileSync(main, `import ${JSON.stringify(pathToFileURL(DENO_HOST).href)};\nimport ${JSON.stringify(pathToFileURL(path.resolve(file)).href)};\n`);
   const startedAt = performance.now();
   const child = spawn(
     DENO,
-    ["run", "--no-config", "--no-npm", "--no-remote", "--no-lock", "--no-prompt", "--allow-net", "--allow-env", path.basename(main)],
+    ["run", "--no-config", "--no-npm", "--no-remote", "--no-lock", "--no-prompt", "--allow-net", "--allow-env", main],
     {
       cwd: path.dirname(file),
       env: { ...functionEnv, ...hostEnv, [HOST_ENV_VARIABLE]: Object.keys(hostEnv).join(",") },
@@ -46,7 +48,7 @@ export function serveFunctionBundle(file: string, functionEnv: Readonly<Record<s
     },
   );
   let output = "";
-  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve())).then(() => fs.rmSync(path.dirname(main), { recursive: true, force: true }));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await exited;
