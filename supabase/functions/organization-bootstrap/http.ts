@@ -76,11 +76,21 @@ export function errorResponse(error: UserError, requestId: string): Response {
   );
 }
 
-/** Reads at most `limit` bytes of the body; a larger one is refused without reading the rest. */
+/**
+ * How much of a too-large body is still read, and dropped, before answering 413. Deno's server
+ * closes a connection whose upload was not read to the end, and a proxy still sending it then sees
+ * a broken pipe and may answer 502 instead of the 413. Beyond this, the upload is abandoned.
+ */
+export const DRAIN_LIMIT_BYTES = 1024 * 1024;
+
+/** Reads at most `limit` bytes of the body; a larger one is refused with 413, drained up to DRAIN_LIMIT_BYTES. */
 export async function readLimitedText(request: Request, limit: number): Promise<string> {
+  const tooLarge = () => new UserError(413, "payload_too_large", `the body must be at most ${limit} bytes`);
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (Number.isFinite(declared) && declared > limit) {
-    throw new UserError(413, "payload_too_large", `the body must be at most ${limit} bytes`);
+    if (declared <= DRAIN_LIMIT_BYTES) await drain(request.body?.getReader(), 0);
+    else await request.body?.cancel();
+    throw tooLarge();
   }
   if (!request.body) return "";
   const reader = request.body.getReader();
@@ -91,8 +101,8 @@ export async function readLimitedText(request: Request, limit: number): Promise<
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel();
-      throw new UserError(413, "payload_too_large", `the body must be at most ${limit} bytes`);
+      await drain(reader, size);
+      throw tooLarge();
     }
     chunks.push(value);
   }
@@ -107,4 +117,16 @@ export async function readLimitedText(request: Request, limit: number): Promise<
   } catch {
     throw new UserError(400, "invalid_json", "the body is not valid UTF-8");
   }
+}
+
+/** Reads and drops the rest of a body until it ends or DRAIN_LIMIT_BYTES have gone by; then gives up on it. */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array> | undefined, alreadyRead: number): Promise<void> {
+  if (!reader) return;
+  let size = alreadyRead;
+  while (size <= DRAIN_LIMIT_BYTES) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    size += value.byteLength;
+  }
+  await reader.cancel();
 }
