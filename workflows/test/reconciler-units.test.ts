@@ -107,7 +107,11 @@ test("settings: documented defaults per mode, and every bad value named with its
   assert.equal(production.reconciler.canary.enabled, false);
   assert.equal(production.http.host, "0.0.0.0");
   const productionDefault = parseReconcilerEnv({}, "production");
-  assert.equal(productionDefault.ok && productionDefault.reconciler.canary.enabled, false, "production: off unless asked");
+  assert.ok(productionDefault.ok);
+  assert.deepEqual(productionDefault.reconciler.canary, { enabled: true, intervalMs: 60_000, timeoutMs: 5_000 }, "production: on, once a minute");
+  const tunedCanary = parseReconcilerEnv({ CANARY_INTERVAL: "20s" }, "production");
+  assert.equal(tunedCanary.ok && tunedCanary.reconciler.canary.intervalMs, 20_000);
+  assert.deepEqual(parseReconcilerEnv({ CANARY_TIMEOUT: "90s" }, "production"), { ok: false, problems: ["CANARY_TIMEOUT: must be shorter than CANARY_INTERVAL (one canary at a time)"] });
 
   const tuned = parseWorkerEnv({ ...BASE_ENV, WORKFLOW_MODE: "local", RECONCILE_INTERVAL: "2s", RECONCILE_GRACE: "0s", WORKER_HTTP_PORT: "0", RECONCILER_ENABLED: "false", RECONCILE_CONCURRENCY: "48" });
   assert.ok(tuned.ok);

@@ -75,12 +75,16 @@ after(async () => {
 
 test("when its replication connection is killed, the service logs it, reconnects on a new slot and delivers again", async () => {
   const labels: string[] = [];
+  let live = false;
   await new Promise<void>((resolve, reject) => {
     client
       .channel(`test-${crypto.randomUUID()}`)
       .on("postgres_changes", { event: "INSERT", schema: "public", table }, (p) => labels.push(String(p.new.label)))
+      .on("system", {}, () => (live = true))
       .subscribe((status, error) => (status === "SUBSCRIBED" ? resolve() : reject(new Error(`${status} ${error?.message}`))));
   });
+  // SUBSCRIBED is the join's answer; the server says when the subscription is live.
+  await waitUntil("the subscription to be live", () => live);
   await db.query(`insert into public.${table} (label) values ('before')`);
   await waitUntil("the first row", () => labels.length === 1);
 

@@ -82,8 +82,12 @@ interface Subscription {
 
 type Binding = { event: "INSERT" | "UPDATE" | "DELETE" | "*"; schema: string; table?: string; filter?: string };
 
-/** Subscribes and resolves on SUBSCRIBED; rejects on CHANNEL_ERROR or TIMED_OUT. */
-async function subscribe(client: SupabaseClient, bindings: Binding[]): Promise<Subscription> {
+/**
+ * Subscribes and resolves once the subscription is live: after SUBSCRIBED (the join's answer) and
+ * the server's `system` message, as a client must wait on the real server. `untilLive: false`
+ * resolves on SUBSCRIBED alone. Rejects on CHANNEL_ERROR or TIMED_OUT.
+ */
+async function subscribe(client: SupabaseClient, bindings: Binding[], { untilLive = true } = {}): Promise<Subscription> {
   const channel = client.channel(`test-${crypto.randomUUID()}`);
   const sub: Subscription = { channel, changes: [], statuses: [], system: [] };
   for (const binding of bindings) channel.on("postgres_changes" as never, binding as never, (payload: Change) => sub.changes.push(payload));
@@ -95,12 +99,13 @@ async function subscribe(client: SupabaseClient, bindings: Binding[]): Promise<S
       else reject(new Error(`${status}: ${error?.message ?? ""}`));
     });
   });
+  if (untilLive && bindings.length > 0) await waitUntil("the subscription to be live (the system message)", () => sub.system.length > 0, 5_000);
   return sub;
 }
 
 const newRows = (sub: Subscription) => sub.changes.map((c) => c.new as Row);
 
-async function fault(action: "drop" | "pause" | "resume"): Promise<void> {
+async function fault(action: "drop" | "pause" | "resume" | `subscribe-delay?ms=${number}`): Promise<void> {
   const response = await fetch(`${env.supabaseUrl}/_stack/realtime/${action}`, { method: "POST", headers: { apikey: env.serviceRoleKey } });
   assert.equal(response.status, 200, `POST /_stack/realtime/${action}`);
 }
@@ -121,6 +126,26 @@ async function realtimeHasRead(lsn: string): Promise<void> {
     return rows[0]?.done === true;
   }, 10_000);
 }
+
+test("the join is answered before the subscription is live, as on the real server: a row committed in between is never delivered", async () => {
+  const name = await table("id bigserial primary key, note text");
+  await fault("subscribe-delay?ms=1500");
+  try {
+    const answeredAt = performance.now();
+    const sub = await subscribe(connect(env.serviceRoleKey), [{ event: "INSERT", schema: "public", table: name }], { untilLive: false });
+    assert.equal(sub.system.length, 0, "the system message comes after the subscription is live, not with the join's answer");
+    await db.query(`insert into public.${name} (note) values ('between SUBSCRIBED and live')`);
+    await waitUntil("the system message", () => sub.system.length > 0, 5_000);
+    assert.ok(performance.now() - answeredAt >= 1400, "the subscription went live before its delay");
+    assert.equal(sub.system[0]!.status, "ok");
+    await db.query(`insert into public.${name} (note) values ('after live')`);
+    await waitUntil("the row committed after live", () => sub.changes.length > 0, 2_000);
+    await realtimeHasRead(await walPosition());
+    assert.deepEqual(newRows(sub).map((row) => row.note), ["after live"]);
+  } finally {
+    await fault("subscribe-delay?ms=100");
+  }
+});
 
 test("an insert committed after SUBSCRIBED arrives within 1 s, typed like to_jsonb, through an eq filter on a dotted value", async () => {
   const name = await table(`id bigserial primary key, event_type text not null, payload jsonb, amount int4, ratio numeric,
@@ -278,8 +303,11 @@ test("filters compare like Postgres: numbers numerically, uuids case-insensitive
   on("gt9", "n=gt.9");
   on("in13", "n=in.(1,3)");
   on("uuid", `id=eq.${target.toUpperCase()}`);
+  let live = false;
+  channel.on("system", {}, () => (live = true));
   await new Promise<void>((resolve, reject) =>
     channel.subscribe((status, error) => (status === "SUBSCRIBED" ? resolve() : reject(new Error(`${status} ${error?.message}`)))));
+  await waitUntil("the subscription to be live", () => live);
   await db.query(
     `insert into public.${name} (id, n, label) values ($1, 2, 'r1'), (gen_random_uuid(), 10, 'r2'),
        (gen_random_uuid(), 3, 'r3'), (gen_random_uuid(), 9, 'r4'), (gen_random_uuid(), 100, 'end')`,
@@ -308,7 +336,9 @@ test("after POST /_stack/realtime/drop the client rejoins by itself; rows from w
   await realtimeHasRead(await walPosition());
   assert.equal(sub.statuses.at(-1), "CHANNEL_ERROR", "the row must be read while the client is still away");
 
+  const liveBefore = sub.system.length;
   await waitUntil("the client to rejoin", () => sub.statuses.at(-1) === "SUBSCRIBED", 15_000);
+  await waitUntil("the rejoined subscription to be live", () => sub.system.length > liveBefore, 5_000);
   await db.query(`insert into public.${name} (label) values ('after rejoin')`);
   await waitUntil("the row inserted after the rejoin", () => sub.changes.length >= 2);
   assert.deepEqual(newRows(sub).map((r) => r.label), ["before", "after rejoin"]);

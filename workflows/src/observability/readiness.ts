@@ -15,9 +15,12 @@ export interface ReadinessSources {
 
 /**
  * Ready = Temporal answers (GetSystemInfo) and the worker polls (state RUNNING). A worker that
- * cannot reach Temporal keeps state RUNNING while its polls fail, hence the explicit call. Realtime
- * is reported but never makes the worker unready: without it the sweep still starts every workflow,
- * and taking the pod out of service would not bring Realtime back.
+ * cannot reach Temporal keeps state RUNNING while its polls fail, hence the explicit call. A Realtime
+ * outage is reported but never makes the worker unready: without it the sweep still starts every
+ * workflow, and taking the pod out of service would not bring Realtime back. A subscription the
+ * server refuses is different: it is a configuration the server will keep refusing (a filter the
+ * role cannot read, private-only channels), so the worker is not ready until one is accepted, and a
+ * rollout that brings it stops there.
  */
 export function workerReadiness(sources: ReadinessSources): () => Promise<ReadinessReport> {
   const timeoutMs = sources.timeoutMs ?? 2_000;
@@ -43,10 +46,17 @@ export function workerReadiness(sources: ReadinessSources): () => Promise<Readin
     if (!running) return { ready: false, body: { status: "starting", worker: "starting", ...(reconciler ? { reconciler } : {}) } };
     const workerState = running.worker.getState();
     const temporal = await checkTemporal(running.client);
-    const ready = workerState === "RUNNING" && temporal === "connected";
+    const refused = reconciler?.realtime?.refused;
+    const ready = workerState === "RUNNING" && temporal === "connected" && refused === undefined;
     return {
       ready,
-      body: { status: ready ? "ready" : "not_ready", worker: workerState, temporal, ...(reconciler ? { reconciler } : {}) },
+      body: {
+        status: ready ? "ready" : "not_ready",
+        worker: workerState,
+        temporal,
+        ...(refused !== undefined ? { realtime: `subscription refused by the server: ${refused}` } : {}),
+        ...(reconciler ? { reconciler } : {}),
+      },
     };
   };
 }

@@ -49,6 +49,9 @@ const duration = (hint: string, minMs: number) =>
 const flag = (hint: string) =>
   z.enum(["true", "false", "1", "0", "yes", "no", "on", "off"], { error: `must be true or false: ${hint}` }).transform((v) => ["true", "1", "yes", "on"].includes(v));
 
+const LOCAL_CANARY_INTERVAL_MS = 15_000;
+const PRODUCTION_CANARY_INTERVAL_MS = 60_000;
+
 const schema = z.object({
   RECONCILER_ENABLED: flag("false runs the worker without its reconciler").optional(),
   RECONCILE_INTERVAL: duration("how often the sweep runs, e.g. 30s", 1000).default(30_000),
@@ -57,7 +60,7 @@ const schema = z.object({
     .int("a whole number, e.g. 32").min(1, "at least 1").max(256, "at most 256 (Temporal's frontend limits a namespace's rate anyway)").default(DEFAULT_RECONCILE_CONCURRENCY),
   RECONCILE_SCHEDULE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, "letters, digits, . _ - only (a Temporal Schedule id)").default(DEFAULT_SCHEDULE_ID),
   CANARY_ENABLED: flag("whether the worker checks Realtime with a canary event").optional(),
-  CANARY_INTERVAL: duration("how often the canary is written, e.g. 15s", 200).default(15_000),
+  CANARY_INTERVAL: duration("how often the canary is written, e.g. 60s", 200).optional(),
   CANARY_TIMEOUT: duration("how long a canary may take to come back over Realtime, e.g. 5s", 50).default(5_000),
   WORKER_HTTP_HOST: z.string().min(1).optional(),
   WORKER_HTTP_PORT: z.coerce.number({ error: "not a port number: e.g. 54330, or 0 for any free port" }).int().min(0).max(65535, "not a port number").optional(),
@@ -71,9 +74,11 @@ export type ReconcilerEnvResult =
   | { ok: false; problems: string[] };
 
 /**
- * Reads the settings from an environment whose empty values were already dropped. Local mode turns
- * the canary on and listens on loopback; production mode needs CANARY_ENABLED=true for the canary
- * (each one is an event in the append-only store) and listens on all interfaces for the probes.
+ * Reads the settings from an environment whose empty values were already dropped. The canary is on
+ * in both modes: silence is Realtime's known failure and nothing else notices it. Each canary is a
+ * row in the append-only store, so production writes one a minute (1,440 a day per replica) where
+ * local mode, whose stores are thrown away, writes one every 15 s. Local mode listens on loopback;
+ * production on all interfaces, for the probes.
  */
 export function parseReconcilerEnv(env: Record<string, string | undefined>, mode: "local" | "production"): ReconcilerEnvResult {
   const parsed = schema.safeParse(env);
@@ -81,7 +86,8 @@ export function parseReconcilerEnv(env: Record<string, string | undefined>, mode
     return { ok: false, problems: parsed.error.issues.map((issue) => `${issue.path.map(String).join(".")}: ${issue.message}`) };
   }
   const e = parsed.data;
-  if (e.CANARY_TIMEOUT >= e.CANARY_INTERVAL) {
+  const canaryIntervalMs = e.CANARY_INTERVAL ?? (mode === "local" ? LOCAL_CANARY_INTERVAL_MS : PRODUCTION_CANARY_INTERVAL_MS);
+  if (e.CANARY_TIMEOUT >= canaryIntervalMs) {
     return { ok: false, problems: ["CANARY_TIMEOUT: must be shorter than CANARY_INTERVAL (one canary at a time)"] };
   }
   return {
@@ -92,7 +98,7 @@ export function parseReconcilerEnv(env: Record<string, string | undefined>, mode
       graceMs: e.RECONCILE_GRACE,
       scheduleId: e.RECONCILE_SCHEDULE_ID,
       concurrency: e.RECONCILE_CONCURRENCY,
-      canary: { enabled: e.CANARY_ENABLED ?? mode === "local", intervalMs: e.CANARY_INTERVAL, timeoutMs: e.CANARY_TIMEOUT },
+      canary: { enabled: e.CANARY_ENABLED ?? true, intervalMs: canaryIntervalMs, timeoutMs: e.CANARY_TIMEOUT },
     },
     http: {
       host: e.WORKER_HTTP_HOST ?? (mode === "local" ? "127.0.0.1" : "0.0.0.0"),

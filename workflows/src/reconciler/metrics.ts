@@ -66,6 +66,11 @@ export class ReconcilerMetrics {
     help: "Times the Realtime subscription came back (SUBSCRIBED after the first).",
     registers: [this.registry],
   });
+  private readonly refusals = new Counter({
+    name: "realtime_subscription_refusals_total",
+    help: "Times the Realtime server refused the subscription after answering the join (a system error: bad filter, private-only channels, limits).",
+    registers: [this.registry],
+  });
   private readonly received = new Counter({
     name: "realtime_events_received_total",
     help: "Events delivered over Realtime, by kind (bootstrap, canary).",
@@ -102,6 +107,7 @@ export class ReconcilerMetrics {
   setLagSeconds(seconds: number): void { this.lag.set(seconds); }
   sweepFinished(trigger: SweepTrigger, outcome: "ok" | "error"): void { this.sweeps.inc({ trigger, outcome }); }
   realtimeReconnected(): void { this.reconnects.inc(); }
+  realtimeRefused(): void { this.refusals.inc(); }
   eventReceived(kind: "bootstrap" | "canary"): void { this.received.inc({ kind }); }
   canaryReturned(seconds: number): void { this.canaryRoundtrip.observe(seconds); }
   canaryMissed(): void { this.canaryMisses.inc(); }

@@ -13,6 +13,16 @@ export const CANARY_FILTER = `event_type=eq.${EVENT_TYPES.reconcilerCanary}`;
 
 type Row = Record<string, unknown>;
 
+/** A Realtime `system` message: the server's word on the channel's extensions (postgres_changes) or the channel itself. */
+interface SystemMessage {
+  readonly status?: string;
+  readonly extension?: string;
+  readonly message?: unknown;
+}
+
+/** realtime-js's own default join timeout. */
+const DEFAULT_JOIN_TIMEOUT_MS = 10_000;
+
 export interface RealtimeListenerOptions {
   readonly supabase: SupabaseClient;
   readonly log: ReconcilerLog;
@@ -32,6 +42,13 @@ export interface RealtimeListenerOptions {
 /**
  * The Realtime fast path: one channel `workflow_events` with INSERT bindings on `domain_events`.
  *
+ * Live means the server said so: realtime-js reports SUBSCRIBED on the join's answer, but the server
+ * creates the postgres_changes subscription only afterwards and confirms it (or refuses it: a filter
+ * the role cannot read, private-only channels, the project's limits) in a `system` message. Only
+ * that confirmation counts as subscribed, so the catch-up sweep that follows covers everything
+ * committed before the subscription was live. A refusal is a failed subscription: logged once with
+ * the server's words, counted, reported (the worker is then not ready), retried with backoff.
+ *
  * Health: SUBSCRIBED, CHANNEL_ERROR, TIMED_OUT and CLOSED are all handled. Any state but SUBSCRIBED
  * schedules a resubscribe with exponential backoff and jitter, forever; a resubscribe first removes
  * the old channel and closes the socket (a fresh connection also cures a socket that is open but
@@ -49,6 +66,9 @@ export class RealtimeListener {
   private everSubscribed = false;
   private downSince: number | undefined;
   private lastSubscribedAt: Date | undefined;
+  /** The server's words when it last refused the subscription; cleared once a subscription is live. */
+  private refusal: string | undefined;
+  private confirmTimer: NodeJS.Timeout | undefined;
   private readonly backoff: Backoff;
   private readonly tokens: TokenRefresher;
   private readonly subscribedWaiters = new Set<() => void>();
@@ -64,10 +84,11 @@ export class RealtimeListener {
     return this.current;
   }
 
-  status(): { state: RealtimeState; degraded: boolean; lastSubscribedAt?: string; downForMs?: number } {
+  status(): { state: RealtimeState; degraded: boolean; refused?: string; lastSubscribedAt?: string; downForMs?: number } {
     return {
       state: this.current,
       degraded: this.degraded,
+      ...(this.refusal !== undefined ? { refused: this.refusal } : {}),
       ...(this.lastSubscribedAt ? { lastSubscribedAt: this.lastSubscribedAt.toISOString() } : {}),
       ...(this.downSince !== undefined ? { downForMs: Date.now() - this.downSince } : {}),
     };
@@ -117,6 +138,7 @@ export class RealtimeListener {
     this.stopped = true;
     this.generation += 1;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.confirmTimer);
     this.tokens.stop();
     await this.queue; // a replacement in progress sees `stopped` and ends; then there is one channel at most
     const channel = this.channel;
@@ -172,12 +194,40 @@ export class RealtimeListener {
         onCanary(payload.new as Row);
       });
     }
+    channel = channel.on("system", {}, (payload: SystemMessage) => {
+      if (isCurrent()) this.onSystem(payload);
+    });
     this.channel = channel;
     channel.subscribe((status, error) => {
       if (!isCurrent()) return;
-      if (status === "SUBSCRIBED") this.onSubscribed();
+      if (status === "SUBSCRIBED") this.awaitConfirmation(generation);
       else this.onLost(status, error);
     }, this.options.joinTimeoutMs);
+  }
+
+  /** The join was answered; the subscription is live only once the server's system message says so. */
+  private awaitConfirmation(generation: number): void {
+    clearTimeout(this.confirmTimer);
+    const timeoutMs = this.options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
+    this.confirmTimer = setTimeout(() => {
+      if (this.stopped || generation !== this.generation) return;
+      this.onLost("UNCONFIRMED", new Error(`the server answered the join but did not confirm the subscription within ${formatDuration(timeoutMs)}`));
+    }, timeoutMs);
+  }
+
+  private onSystem(payload: SystemMessage): void {
+    if (payload.status === "ok" && payload.extension === "postgres_changes") {
+      clearTimeout(this.confirmTimer);
+      this.confirmTimer = undefined;
+      this.onSubscribed();
+    } else if (payload.status === "error") {
+      clearTimeout(this.confirmTimer);
+      this.confirmTimer = undefined;
+      const message = typeof payload.message === "string" && payload.message !== "" ? payload.message.slice(0, 500) : "no reason given";
+      this.refusal = message;
+      this.options.metrics.realtimeRefused();
+      this.onLost("REFUSED", new Error(`the server refused the subscription: ${message}`));
+    }
   }
 
   private onSubscribed(): void {
@@ -186,6 +236,7 @@ export class RealtimeListener {
     const resubscribed = this.everSubscribed;
     const attempts = this.backoff.attempts;
     this.everSubscribed = true;
+    this.refusal = undefined;
     this.lastSubscribedAt = new Date();
     if (resubscribed) {
       this.options.metrics.realtimeReconnected();
@@ -204,6 +255,8 @@ export class RealtimeListener {
   }
 
   private onLost(status: string, error: Error | undefined): void {
+    clearTimeout(this.confirmTimer);
+    this.confirmTimer = undefined;
     if (this.current !== "down") {
       this.options.log.warn(`Realtime channel ${status}${error ? `: ${errorMessage(error)}` : ""}; resubscribing with backoff`, { channel: CHANNEL_NAME });
     }

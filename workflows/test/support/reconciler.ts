@@ -97,8 +97,11 @@ export async function readMetric(httpUrl: string, name: string, labels: Record<s
   return 0;
 }
 
-/** Fault injection of the local stack's Realtime: drop every socket, or silently stop/restart deliveries. */
-export async function realtimeFault(stack: StackEndpoints, action: "drop" | "pause" | "resume"): Promise<void> {
+/**
+ * Fault injection of the local stack's Realtime: drop every socket, silently stop/restart
+ * deliveries, or set how long new subscriptions take to go live after the join's answer.
+ */
+export async function realtimeFault(stack: StackEndpoints, action: "drop" | "pause" | "resume" | `subscribe-delay?ms=${number}`): Promise<void> {
   const response = await fetch(`${stack.supabaseUrl}/_stack/realtime/${action}`, { method: "POST", headers: { apikey: stack.serviceRoleKey } });
   assert.equal(response.status, 200, `realtime ${action}: ${await response.text()}`);
 }

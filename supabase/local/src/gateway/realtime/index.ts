@@ -26,11 +26,20 @@ function refuse(socket: Duplex, status: number, statusText: string, message: str
  * checked against privileges and RLS for each subscriber's role, and delivered in commit order.
  * Like the real service it keeps no replay: a client that is disconnected misses what happened.
  */
+/**
+ * How long a subscription takes to go live after the join's answer, beyond its setup queries. The
+ * real server creates it in a separate step after replying (a process start and a database round
+ * trip on the project's connection): never instantaneous, so a client that treats SUBSCRIBED as
+ * "live" loses what is committed meanwhile, here as there.
+ */
+const DEFAULT_SUBSCRIBE_DELAY_MS = 100;
+
 export async function createRealtimeService(deps: GatewayDeps): Promise<UpgradeService & RealtimeControl> {
   const pool = createCatalogPool(deps.adminDbUrl);
   const registry = new SubscriptionRegistry();
   const types = new TypeCatalog(pool);
   let paused = false;
+  let subscribeDelayMs = DEFAULT_SUBSCRIBE_DELAY_MS;
   const dispatch = createDispatcher({ pool, registry, types, isPaused: () => paused });
 
   let reader: ReplicationReader;
@@ -58,7 +67,7 @@ export async function createRealtimeService(deps: GatewayDeps): Promise<UpgradeS
         wss.handleUpgrade(req, socket, head, (ws) => {
           sockets.add(ws);
           ws.on("close", () => sockets.delete(ws));
-          attachSession(ws, { vsn, apiKey, keys: deps.keys, registry, pool, publication: PUBLICATION });
+          attachSession(ws, { vsn, apiKey, keys: deps.keys, registry, pool, publication: PUBLICATION, subscribeDelayMs: () => subscribeDelayMs });
         });
       });
     },
@@ -70,6 +79,10 @@ export async function createRealtimeService(deps: GatewayDeps): Promise<UpgradeS
 
     setDeliveryPaused(value: boolean) {
       paused = value;
+    },
+
+    setSubscribeDelay(ms: number) {
+      subscribeDelayMs = ms;
     },
 
     async close() {

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { setTimeout as delay } from "node:timers/promises";
 import { WebSocket } from "ws";
 import type { SigningKeys } from "../../auth/keys.ts";
 import { decodeFrame, encodeFrame, encodeWithPayloadJson, replyTo, serverPush, type PhoenixMessage, type Vsn } from "./phoenix.ts";
@@ -14,9 +15,18 @@ export interface SessionContext {
   readonly registry: SubscriptionRegistry;
   readonly pool: pg.Pool;
   readonly publication: string;
+  /**
+   * How long after the join's ok reply a postgres_changes subscription becomes live (on top of the
+   * setup queries). The real server answers the join first and creates the subscription
+   * afterwards; realtime-js reports SUBSCRIBED on the answer, and changes committed in between are
+   * never delivered. The server's `system` message says when it is live.
+   */
+  readonly subscribeDelayMs: () => number;
 }
 
 interface JoinedChannel extends Channel {
+  /** Empty until the subscription is live. */
+  bindings: readonly Binding[];
   readonly name: string;
   readonly joinRef: string | null;
   expiryTimer?: NodeJS.Timeout;
@@ -80,21 +90,26 @@ export function attachSession(ws: WebSocket, ctx: SessionContext): void {
     const entries: unknown[] = Array.isArray(config.postgres_changes) ? config.postgres_changes : [];
     const options = config.postgres_changes_options as { wait?: unknown } | undefined;
     const wait = options?.wait === true;
-    const bindings: Binding[] = [];
-    let failure: string | undefined;
-    for (const entry of entries) {
-      try {
-        const request = parseChangesRequest(entry);
-        const tables = await resolveSubscription(ctx.pool, ctx.publication, auth.subscriber.role, request);
-        bindings.push({ id: ctx.registry.newBindingId(), event: request.event, select: request.select, tables });
-      } catch (error) {
-        if (!(error instanceof SubscriptionError)) console.error("[realtime] subscription setup failed", error);
-        failure = error instanceof SubscriptionError ? error.message : "internal error while creating the subscription";
-        break;
+    const ids = entries.map(() => ctx.registry.newBindingId());
+    /** The bindings, or the reason the server refuses them (the real server's wording where it has one). */
+    const setUp = async (): Promise<{ bindings: Binding[] } | { failure: string }> => {
+      const bindings: Binding[] = [];
+      for (const [i, entry] of entries.entries()) {
+        try {
+          const request = parseChangesRequest(entry);
+          const tables = await resolveSubscription(ctx.pool, ctx.publication, auth.subscriber.role, request);
+          bindings.push({ id: ids[i]!, event: request.event, select: request.select, tables });
+        } catch (error) {
+          if (!(error instanceof SubscriptionError)) console.error("[realtime] subscription setup failed", error);
+          return { failure: error instanceof SubscriptionError ? error.message : "internal error while creating the subscription" };
+        }
       }
-    }
+      return { bindings };
+    };
+    // With `wait`, the server creates the subscription before answering and refuses the join on failure.
+    const early = wait ? await setUp() : undefined;
     if (closed) return;
-    if (failure !== undefined && wait) return send(replyTo(message, "error", { reason: failure }));
+    if (early && "failure" in early) return send(replyTo(message, "error", { reason: early.failure }));
 
     const name = message.topic.slice(TOPIC_PREFIX.length);
     const channel: JoinedChannel = {
@@ -102,7 +117,7 @@ export function attachSession(ws: WebSocket, ctx: SessionContext): void {
       name,
       joinRef: message.joinRef,
       subscriber: auth.subscriber,
-      bindings: failure === undefined ? bindings : [],
+      bindings: [],
       sendChange: (payloadJson) => {
         if (ws.readyState === WebSocket.OPEN) {
           ws.send(encodeWithPayloadJson(ctx.vsn, null, null, message.topic, "postgres_changes", payloadJson));
@@ -110,17 +125,30 @@ export function attachSession(ws: WebSocket, ctx: SessionContext): void {
       },
     };
     channels.set(message.topic, channel);
-    ctx.registry.add(channel);
     armExpiry(channel, auth.expiresAt);
 
-    // Without `wait`, Realtime acknowledges the join first and reports the subscription's fate in a system message.
-    const ids = failure === undefined ? bindings.map((b) => b.id) : entries.map(() => ctx.registry.newBindingId());
+    const goLive = (outcome: { bindings: Binding[] } | { failure: string }) => {
+      if (closed || channels.get(channel.topic) !== channel) return; // left, rejoined or disconnected meanwhile
+      if ("bindings" in outcome) {
+        channel.bindings = outcome.bindings;
+        ctx.registry.add(channel);
+      }
+      send(serverPush(message.topic, "system", "bindings" in outcome
+        ? { extension: "postgres_changes", status: "ok", message: "Subscribed to PostgreSQL", channel: name }
+        : { extension: "postgres_changes", status: "error", message: outcome.failure, channel: name }));
+    };
+
     const echoed = entries.map((entry, i) => ({ ...(typeof entry === "object" && entry !== null ? entry : {}), id: ids[i] }));
     send(replyTo(message, "ok", { postgres_changes: echoed }));
     if (entries.length === 0) return;
-    send(serverPush(message.topic, "system", failure === undefined
-      ? { extension: "postgres_changes", status: "ok", message: "Subscribed to PostgreSQL", channel: name }
-      : { extension: "postgres_changes", status: "error", message: failure, channel: name }));
+    if (early) return goLive(early);
+    // Not awaited: the socket's next frames (heartbeats, a leave) are handled meanwhile, as on the real server.
+    void (async () => {
+      const outcome = await setUp();
+      const delayMs = ctx.subscribeDelayMs();
+      if (delayMs > 0) await delay(delayMs);
+      goLive(outcome);
+    })();
   }
 
   async function refreshToken(channel: JoinedChannel, token: unknown): Promise<void> {
