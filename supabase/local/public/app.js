@@ -2,12 +2,15 @@
 /**
  * The try-it page: a frontend as small as it gets, using only supabase-js (window.supabase, the UMD
  * build). It does what a product frontend does:
- *   1. subscribe to the projections over Realtime with the user's token, and wait for SUBSCRIBED,
+ *   0. sign in with Supabase Auth (supabase.auth.signInWithPassword); supabase-js keeps the session,
+ *      refreshes it, and sends its access token on functions, REST and Realtime alike,
+ *   1. subscribe to the projections over Realtime with the user's token, and wait until the server
+ *      says the subscription is live (its system message, which follows SUBSCRIBED),
  *   2. invoke the edge function with the form (and an Idempotency-Key, so a retry is harmless),
  *   3. read the organization once over REST (Realtime keeps no replay: anything that changed
  *      before the subscription or while it was down is only in the table), then apply changes
  *      as they arrive.
- * The token comes from the local stack's /_stack/demo-token, standing in for Supabase Auth.
+ * The local stack prefills the sign-in form with its demo admin (/_stack/demo-credentials).
  */
 
 /** @param {string} id */
@@ -21,20 +24,52 @@ async function getJson(url) {
 }
 
 const config = await getJson("/_stack/try-config");
-let session = await getJson("/_stack/demo-token");
+// @ts-expect-error window.supabase comes from /vendor/supabase.js
+const client = window.supabase.createClient(config.supabaseUrl, config.anonKey);
+if (config.temporalUiUrl) $("temporal-ui").innerHTML = `<a href="${config.temporalUiUrl}" target="_blank" rel="noopener">Temporal Web UI</a>`;
 
-/** The user's access token, renewed a minute before it expires (supabase-js asks before each use). */
-async function accessToken() {
-  if (session.expiresAt - Date.now() / 1000 < 60) session = await getJson("/_stack/demo-token");
-  return /** @type {string} */ (session.accessToken);
+/** The local stack's demo admin, if `npm start` made one (a real project has no such thing). */
+async function prefillDemoAdmin() {
+  const response = await fetch("/_stack/demo-credentials");
+  if (!response.ok) return;
+  const demo = await response.json();
+  /** @type {HTMLInputElement} */ ($("sign-in-email")).value = demo.email;
+  /** @type {HTMLInputElement} */ ($("sign-in-password")).value = demo.password;
+  $("sign-in-hint").textContent = "Prefilled with the local stack's demo platform admin.";
 }
 
-// `accessToken` makes supabase-js send the user's token on functions, REST and Realtime alike; with
-// Supabase Auth a real frontend would sign in instead (supabase.auth.signInWithPassword, …).
-// @ts-expect-error window.supabase comes from /vendor/supabase.js
-const client = window.supabase.createClient(config.supabaseUrl, config.anonKey, { accessToken });
-$("who").textContent = session.email;
-if (config.temporalUiUrl) $("temporal-ui").innerHTML = `<a href="${config.temporalUiUrl}" target="_blank" rel="noopener">Temporal Web UI</a>`;
+/** Shows the workspace for the signed-in user; called once, when a session exists. @param {any} session */
+async function enterWorkspace(session) {
+  $("sign-in-form").hidden = true;
+  $("who").textContent = session.user.email;
+  $("signed-in").hidden = false;
+  $("workspace").hidden = false;
+  await subscribe();
+}
+
+$("sign-in-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const submit = /** @type {HTMLButtonElement} */ ($("sign-in-submit"));
+  submit.disabled = true;
+  $("sign-in-error").hidden = true;
+  const { data, error } = await client.auth.signInWithPassword({
+    email: /** @type {HTMLInputElement} */ ($("sign-in-email")).value,
+    password: /** @type {HTMLInputElement} */ ($("sign-in-password")).value,
+  });
+  submit.disabled = false;
+  if (error) {
+    $("sign-in-error").textContent = error.code ? `${error.code}: ${error.message}` : error.message;
+    $("sign-in-error").hidden = false;
+    return;
+  }
+  await enterWorkspace(data.session);
+});
+
+$("sign-out").addEventListener("click", async () => {
+  await client.removeAllChannels();
+  await client.auth.signOut();
+  location.reload();
+});
 
 /** What the page follows: the organization of the last request, and each row's newest version. */
 const watch = {
@@ -137,19 +172,31 @@ async function catchUp() {
 }
 
 // 1. Subscribe first, with the user's token: RLS lets platform admins see the projections' rows.
-await client.realtime.setAuth(await accessToken());
 let subscribedOnce = false;
-client
-  .channel("bootstrap-progress")
-  .on("postgres_changes", { event: "*", schema: "public", table: "organizations_projection" }, onChange)
-  .on("postgres_changes", { event: "*", schema: "public", table: "invitations_projection" }, onChange)
-  .subscribe((/** @type {string} */ status, /** @type {Error | undefined} */ error) => {
-    $("realtime-status").textContent = status === "SUBSCRIBED" ? "subscribed" : `${status.toLowerCase()}${error ? `: ${error.message}` : ""}`;
-    if (status !== "SUBSCRIBED") return;
-    if (subscribedOnce) void catchUp(); // back after a drop: what changed meanwhile is only in the tables
-    subscribedOnce = true;
-    /** @type {HTMLButtonElement} */ ($("submit")).disabled = false;
-  });
+async function subscribe() {
+  // supabase-js gives Realtime the session's access token, and the new one after each refresh.
+  await client.realtime.setAuth();
+  client
+    .channel("bootstrap-progress")
+    .on("postgres_changes", { event: "*", schema: "public", table: "organizations_projection" }, onChange)
+    .on("postgres_changes", { event: "*", schema: "public", table: "invitations_projection" }, onChange)
+    // SUBSCRIBED only means the join was answered: the server makes the subscription afterwards and
+    // says so (or why it refused) in a system message. Changes before that are only in the tables.
+    .on("system", {}, (/** @type {{ extension?: string, status?: string, message?: string }} */ payload) => {
+      if (payload.extension !== "postgres_changes") return;
+      if (payload.status !== "ok") {
+        $("realtime-status").textContent = `refused: ${payload.message ?? "no reason given"}`;
+        return;
+      }
+      $("realtime-status").textContent = "subscribed";
+      if (subscribedOnce) void catchUp(); // back after a drop: what changed meanwhile is only in the tables
+      subscribedOnce = true;
+      /** @type {HTMLButtonElement} */ ($("submit")).disabled = false;
+    })
+    .subscribe((/** @type {string} */ status, /** @type {Error | undefined} */ error) => {
+      $("realtime-status").textContent = status === "SUBSCRIBED" ? "joined, waiting for the subscription" : `${status.toLowerCase()}${error ? `: ${error.message}` : ""}`;
+    });
+}
 
 // 2. The form, sent the way the product's frontend sends it.
 const form = /** @type {HTMLFormElement} */ ($("bootstrap-form"));
@@ -230,3 +277,13 @@ $("again").addEventListener("click", () => {
   $("progress").hidden = true;
   /** @type {HTMLButtonElement} */ ($("submit")).disabled = false;
 });
+
+// 0. A session kept from an earlier visit goes straight to the workspace; otherwise, sign in.
+const { data: { session: kept } } = await client.auth.getSession();
+if (kept) {
+  await enterWorkspace(kept);
+} else {
+  $("sign-in-form").hidden = false;
+  $("realtime-status").textContent = "not connected (sign in first)";
+  await prefillDemoAdmin();
+}

@@ -191,7 +191,7 @@ export async function startStack(options: StackOptions, progress: Progress): Pro
       options.ports.api,
     );
     stops.push(() => gateway.close());
-    progress.done(`API gateway is up (REST, Realtime, Functions, Auth JWKS)`);
+    progress.done(`API gateway is up (REST, Realtime, Functions, Auth)`);
 
     let worker: ServiceProcess | undefined;
     if (options.worker !== false) {

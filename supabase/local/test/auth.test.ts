@@ -1,6 +1,6 @@
 /**
  * Auth acceptance from Node: the stack's JWKS, supabase-js getClaims/getUser against it, and the
- * `npm run token` CLI's tokens. (The Deno side is supabase/functions/_shared/auth-claims.test.ts.)
+ * `npm run token` CLI's tokens (a developer shortcut; sign-in itself is auth-flows.test.ts). (The Deno side is supabase/functions/_shared/auth-claims.test.ts.)
  */
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -71,19 +71,21 @@ describe("auth", () => {
     }
   });
 
-  test("getUser (GET /auth/v1/user) returns the token's user, and 403 for a forged token", async () => {
+  test("getUser (GET /auth/v1/user) answers 403 user_not_found for a valid token of no user in auth.users, and 403 bad_jwt for a forged one", async () => {
+    // `npm run token` mints tokens for made-up users: Auth, which reads auth.users, does not know them.
     const sub = crypto.randomUUID();
     const token = await signUserToken(keys, { appRole: "viewer", sub, email: "viewer@example.test" });
-    const { data, error } = await auth().getUser(token);
-    assert.equal(error, null);
-    assert.equal(data.user!.id, sub);
-    assert.equal(data.user!.email, "viewer@example.test");
+    const unknown = await auth().getUser(token);
+    assert.equal(unknown.data.user, null);
+    assert.equal(unknown.error?.status, 403);
+    assert.equal((unknown.error as { code?: string }).code, "user_not_found");
 
     const { privateKey } = await generateKeyPair("ES256");
     const forged = await new SignJWT({ sub, role: "authenticated" }).setProtectedHeader({ alg: "ES256", kid: keys.kid }).setExpirationTime("1h").sign(privateKey);
     const rejected = await auth().getUser(forged);
     assert.equal(rejected.data.user, null);
     assert.equal(rejected.error?.status, 403);
+    assert.equal((rejected.error as { code?: string }).code, "bad_jwt");
   });
 
   test("`npm run token` prints a token the stack accepts, with the requested role, subject and email", async () => {

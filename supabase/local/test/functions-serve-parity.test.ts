@@ -9,10 +9,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { Connection, WorkflowClient } from "@temporalio/client";
-import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
 import { BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
 import { loadSigningKeys, type SigningKeys } from "../src/auth/keys.ts";
-import { signUserToken } from "../src/auth/user-token.ts";
+import { adminRoleCli, frontendClient, signUpNewUser } from "./support/auth-users.ts";
 import { stackEnv } from "./support/env.ts";
 import { startRuntime, type Runtime } from "./support/functions-runtime.ts";
 
@@ -77,8 +76,12 @@ describe("organization-bootstrap, booted by the stack as the CLI boots it", () =
   const url = `${env.functionsUrl}/organization-bootstrap`;
 
   before(async () => {
-    const keys = await loadSigningKeys(env.dataDir, `${env.supabaseUrl}/auth/v1`);
-    adminToken = await signUserToken(keys, { appRole: PLATFORM_ADMIN_ROLE });
+    // A real user: signed up, made a platform admin, signed in again for a token with the role.
+    const user = await signUpNewUser("parity-admin");
+    await adminRoleCli("grant", ["--email", user.email, "--db-url", env.dbUrl]);
+    const { data, error } = await frontendClient().auth.signInWithPassword({ email: user.email, password: user.password });
+    assert.equal(error, null, error?.message);
+    adminToken = data.session!.access_token;
   });
 
   test("OPTIONS is answered 204 by the function itself", async () => {
@@ -92,7 +95,7 @@ describe("organization-bootstrap, booted by the stack as the CLI boots it", () =
     assert.equal(((await response.json()) as { error: { code: string } }).error.code, "unauthorized");
   });
 
-  test("a platform admin gets 200 started, and the workflow exists in Temporal", async () => {
+  test("a signed-in platform admin gets 200 started, and the workflow exists in Temporal", async () => {
     const subdomain = `parity-${Date.now().toString(36)}`;
     const response = await fetch(url, {
       method: "POST",

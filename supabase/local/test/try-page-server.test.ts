@@ -1,5 +1,5 @@
 /**
- * What the try-it page stands on: the gateway's page routes and local-only demo token
+ * What the try-it page stands on: the gateway's page routes and local-only demo credentials
  * (src/gateway/try-page.ts), and Realtime on the projections for platform admins only
  * (migration 20251201001300_projections_realtime.sql with the projections' RLS policies).
  */
@@ -8,7 +8,9 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
+import os from "node:os";
 import path from "node:path";
+import { once } from "node:events";
 import { createClient, type RealtimePostgresChangesPayload, type SupabaseClient } from "@supabase/supabase-js";
 import WebSocket from "ws";
 import { APP_ROLE_CLAIM, PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
@@ -16,6 +18,9 @@ import { emitArgs, EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
 import { loadSigningKeys } from "../src/auth/keys.ts";
 import { signUserToken } from "../src/auth/user-token.ts";
 import { REPO_ROOT } from "../src/paths.ts";
+import { createTryPage } from "../src/gateway/try-page.ts";
+import { signInDemoAdmin } from "../src/cli/demo-admin.ts";
+import { decodeClaims, frontendClient } from "./support/auth-users.ts";
 import { stackEnv } from "./support/env.ts";
 
 const env = stackEnv();
@@ -66,26 +71,49 @@ describe("the try-it page's routes", () => {
     });
   });
 
-  test("/_stack/demo-token mints a platform-admin token, only for loopback hosts and never readable cross-origin", async () => {
-    const response = await fetch(`${env.supabaseUrl}/_stack/demo-token`, { headers: { origin: "https://evil.example" } });
+  test("/_stack/demo-credentials hands the demo admin's e-mail and password to loopback pages only, never cross-origin; they sign in to a platform admin", async () => {
+    // What npm start does before printing its summary: sign up, admin:grant, sign in.
+    const demo = await signInDemoAdmin({ SUPABASE_URL: env.supabaseUrl, SUPABASE_ANON_KEY: env.anonKey, SUPABASE_DB_URL: env.dbUrl }, env.dataDir);
+    const response = await fetch(`${env.supabaseUrl}/_stack/demo-credentials`, { headers: { origin: "https://evil.example" } });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("access-control-allow-origin"), null, "no CORS: another site's script cannot read it");
-    const { accessToken, email } = await response.json();
-    const keys = await loadSigningKeys(env.dataDir, `${env.supabaseUrl}/auth/v1`);
-    const claims = await keys.verify(accessToken);
+    assert.equal(response.headers.get("cache-control"), "no-store");
+    const credentials = await response.json();
+    assert.deepEqual(credentials, { email: demo.credentials.email, password: demo.credentials.password });
+
+    const { data, error } = await frontendClient().auth.signInWithPassword(credentials);
+    assert.equal(error, null);
+    const claims = decodeClaims(data.session!.access_token);
     assert.equal(claims[APP_ROLE_CLAIM], PLATFORM_ADMIN_ROLE);
     assert.equal(claims.role, "authenticated");
-    assert.equal(claims.email, email);
+    assert.equal(claims.email, credentials.email);
 
     // A DNS-rebinding page reaches 127.0.0.1 under its own host name: refused. (fetch() cannot set Host.)
     const { port } = new URL(env.supabaseUrl);
     const rebound = await new Promise<number>((resolve, reject) => {
-      http.get({ host: "127.0.0.1", port, path: "/_stack/demo-token", headers: { host: `evil.example:${port}` } }, (res) => {
+      http.get({ host: "127.0.0.1", port, path: "/_stack/demo-credentials", headers: { host: `evil.example:${port}` } }, (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       }).on("error", reject);
     });
     assert.equal(rebound, 403);
+  });
+
+  test("/_stack/demo-credentials is 404 while no demo admin has been made (a stack `npm start` has not set up)", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "no-demo-admin-"));
+    const keys = await loadSigningKeys(env.dataDir, `${env.supabaseUrl}/auth/v1`);
+    const page = createTryPage({ keys, apiDbUrl: env.dbUrl, adminDbUrl: env.dbUrl, publicUrl: env.supabaseUrl, dataDir, functionsEnv: {} });
+    const server = http.createServer((req, res) => void page(req, res, new URL(req.url ?? "/", "http://127.0.0.1")));
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/_stack/demo-credentials`);
+      assert.equal(response.status, 404);
+      assert.match((await response.json()).message, /npm start/);
+    } finally {
+      server.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -104,9 +132,11 @@ describe("Realtime on the projections (what the page subscribes to)", () => {
       .channel(`try-page-${appRole}`)
       .on("postgres_changes", { event: "*", schema: "public", table: "organizations_projection" }, (change) => received.push(change))
       .on("postgres_changes", { event: "*", schema: "public", table: "invitations_projection" }, (change) => received.push(change))
-      .subscribe((status) => {
-        if (status === "SUBSCRIBED") subscribed = true;
-      });
+      // Live only once the server says so, after SUBSCRIBED (as the real server creates subscriptions).
+      .on("system", {}, (payload: { extension?: string; status?: string }) => {
+        if (payload.extension === "postgres_changes" && payload.status === "ok") subscribed = true;
+      })
+      .subscribe();
     await eventually(`${appRole} subscribed`, () => (subscribed ? true : undefined));
     return { client, received };
   }

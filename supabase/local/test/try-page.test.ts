@@ -12,6 +12,9 @@ import pg from "pg";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import type { RunningWorker } from "../../../workflows/src/worker/run-worker.ts";
 import { startTestWorker } from "../../tests/organization-bootstrap/support.ts";
+import type { DemoCredentials } from "../src/auth/demo-credentials.ts";
+import { signInDemoAdmin } from "../src/cli/demo-admin.ts";
+import { signUpNewUser } from "./support/auth-users.ts";
 import { stackEnv } from "./support/env.ts";
 
 /** Debian's chromium (`apt-get install -y chromium`; .ci/run installs it). */
@@ -38,12 +41,15 @@ describe("the try-it page in headless Chromium", () => {
   let page: Page;
   const pageErrors: string[] = [];
   const temp: string[] = [];
+  let demoAdmin: DemoCredentials;
 
   before(async () => {
     const outbox = fs.mkdtempSync(path.join(os.tmpdir(), "outbox-"));
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), "chromium-profile-"));
     temp.push(outbox, profile);
     worker = await startTestWorker(outbox);
+    // The demo admin npm start makes (sign-up, admin:grant, sign-in), whose credentials the page prefills.
+    demoAdmin = (await signInDemoAdmin({ SUPABASE_URL: env.supabaseUrl, SUPABASE_ANON_KEY: env.anonKey, SUPABASE_DB_URL: env.dbUrl }, env.dataDir)).credentials;
     context = await launchChromium(profile);
     page = await context.newPage();
     page.on("pageerror", (error) => pageErrors.push(error.message));
@@ -57,17 +63,45 @@ describe("the try-it page in headless Chromium", () => {
     for (const dir of temp) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Loads the page and waits until it is subscribed to Realtime and ready to submit. */
-  async function openPage(): Promise<void> {
-    pageErrors.length = 0;
-    await page.goto(`${env.supabaseUrl}/`);
+  /** Waits until the page is signed in as `email`, subscribed to Realtime and ready to submit. */
+  async function waitUntilReady(email: string): Promise<void> {
     await page.locator("#realtime-status", { hasText: "subscribed" }).waitFor({ timeout: 15_000 });
     await page.locator("#submit:enabled").waitFor({ timeout: 5_000 });
-    assert.equal(await page.locator("#who").textContent(), "platform-admin@localhost");
+    assert.equal(await page.locator("#who").textContent(), email);
   }
 
+  /** Loads the page; returns whether it showed the sign-in form (no session kept from an earlier visit). */
+  async function openPage(): Promise<boolean> {
+    pageErrors.length = 0;
+    await page.goto(`${env.supabaseUrl}/`);
+    const form = page.locator("#sign-in-form");
+    const signedIn = page.locator("#signed-in");
+    await Promise.race([form.waitFor({ state: "visible", timeout: 15_000 }), signedIn.waitFor({ state: "visible", timeout: 15_000 })]);
+    return form.isVisible();
+  }
+
+  /** Signs in through the page's form, as a person would. */
+  async function signIn(email: string, password: string): Promise<void> {
+    await page.fill("#sign-in-email", email);
+    await page.fill("#sign-in-password", password);
+    await page.click("#sign-in-submit");
+  }
+
+  test("the page offers sign-in prefilled with the demo admin; signing in with a wrong password shows Auth's error", async () => {
+    assert.equal(await openPage(), true, "a fresh browser has no session: the sign-in form");
+    await page.locator("#sign-in-hint", { hasText: "demo platform admin" }).waitFor({ timeout: 5_000 });
+    assert.equal(await page.inputValue("#sign-in-email"), demoAdmin.email);
+    assert.equal(await page.inputValue("#sign-in-password"), demoAdmin.password);
+    await signIn(demoAdmin.email, `${demoAdmin.password}-wrong`);
+    await page.locator("#sign-in-error", { hasText: "invalid_credentials: Invalid login credentials" }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator("#workspace").isHidden(), true);
+    // Chromium logs the refused sign-in as a failed resource load; nothing else may fail.
+    assert.deepEqual(pageErrors.filter((e) => !/status of 400/.test(e)), []);
+  });
+
   test("a bootstrap submitted through the page goes live over Realtime to active, with its Web UI link", async () => {
-    await openPage();
+    if (await openPage()) await signIn(demoAdmin.email, demoAdmin.password);
+    await waitUntilReady(demoAdmin.email);
     const suffix = crypto.randomBytes(4).toString("hex");
     await page.fill("#name", `Browser ${suffix}`);
     await page.fill("#subdomain", `browser-${suffix}`);
@@ -101,7 +135,8 @@ describe("the try-it page in headless Chromium", () => {
   });
 
   test("a form the function rejects shows its error code and the field's issue, and nothing is started", async () => {
-    await openPage();
+    assert.equal(await openPage(), false, "the session from the sign-in is kept across page loads, as supabase-js keeps it");
+    await waitUntilReady(demoAdmin.email);
     await page.fill("#name", "Reserved Inc");
     await page.fill("#subdomain", "admin");
     await page.fill("#contact-email", "ops@reserved.test");
@@ -113,5 +148,23 @@ describe("the try-it page in headless Chromium", () => {
     assert.equal(await page.locator("#progress").isHidden(), true);
     // The function's 422 is logged by Chromium as a failed resource load; nothing else may be.
     assert.deepEqual(pageErrors.filter((e) => !/status of 422/.test(e)), []);
+  });
+
+  test("after signing out, a signed-up user who is no platform admin signs in and is refused by the function (403)", async () => {
+    if (!(await openPage())) {
+      await page.click("#sign-out");
+      await page.locator("#sign-in-form").waitFor({ state: "visible", timeout: 15_000 });
+    }
+    const user = await signUpNewUser("page-viewer");
+    await signIn(user.email, user.password);
+    await waitUntilReady(user.email);
+    await page.fill("#name", "Not Allowed Inc");
+    await page.fill("#subdomain", `not-allowed-${crypto.randomBytes(3).toString("hex")}`);
+    await page.fill("#contact-email", "ops@not-allowed.test");
+    await page.fill("#admins", "ada@not-allowed.test");
+    await page.click("#submit");
+    await page.locator("#error", { hasText: "forbidden" }).waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator("#progress").isHidden(), true);
+    assert.deepEqual(pageErrors.filter((e) => !/status of 403/.test(e)), []);
   });
 });

@@ -14,6 +14,11 @@ export interface SigningKeys {
   readonly anonKey: string;
   readonly serviceRoleKey: string;
   sign(claims: JWTPayload, ttlSeconds: number): Promise<string>;
+  /**
+   * Signs exactly these claims (iat, exp and iss included), as Supabase Auth signs the claims its
+   * custom access token hook returned.
+   */
+  signClaims(claims: JWTPayload): Promise<string>;
   /** Verifies signature, algorithm and expiry; throws on anything else. */
   verify(token: string): Promise<JWTPayload>;
 }
@@ -62,6 +67,7 @@ export async function loadSigningKeys(dataDir: string, issuer: string): Promise<
     anonKey,
     serviceRoleKey,
     sign: (claims, ttlSeconds) => signAt({ iss: issuer, ...claims }, Math.floor(Date.now() / 1000), ttlSeconds),
+    signClaims: (claims) => new SignJWT(claims).setProtectedHeader({ alg: ALG, kid, typ: "JWT" }).sign(privateKey),
     verify: async (token) => (await jwtVerify(token, localJwks, { algorithms: [ALG] })).payload,
   };
 }

@@ -1,14 +1,14 @@
 /**
  * `npm run bootstrap -- --name "Acme" --subdomain acme --admin-email ada@acme.test [--admin-email …] [--contact-email …]`
- * bootstraps an organization against the running stack, as the frontend would, and follows it to the end.
+ * bootstraps an organization against the running stack, as the frontend would (signed in as the
+ * stack's demo platform admin), and follows it to the end.
  */
 import { parseArgs } from "node:util";
 import { defaultStackOptions } from "../config.ts";
-import { loadSigningKeys } from "../auth/keys.ts";
-import { signUserToken } from "../auth/user-token.ts";
+import { describeStackError } from "../errors.ts";
 import { isProcessAlive, readStackState } from "../state.ts";
-import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
 import { bootstrapAndFollow } from "./bootstrap-demo.ts";
+import { signInDemoAdmin } from "./demo-admin.ts";
 
 const USAGE = 'usage: npm run bootstrap -- --name "Acme" --subdomain acme --admin-email ada@acme.test [--admin-email …] [--contact-email ops@acme.test]';
 
@@ -41,9 +41,15 @@ async function main(): Promise<void> {
     process.stderr.write("✖ the local stack is not running\n  fix: start it with `npm start` (in another terminal)\n");
     process.exit(1);
   }
-  const keys = await loadSigningKeys(dataDir, `${state.env.SUPABASE_URL}/auth/v1`);
   const adminEmails = values["admin-email"]!;
-  const token = await signUserToken(keys, { appRole: PLATFORM_ADMIN_ROLE, email: "platform-admin@example.test" });
+  // Signed in as the stack's demo platform admin, like the try-it page: a real session from Auth.
+  const token = await signInDemoAdmin(state.env, dataDir).then(
+    (admin) => admin.session.access_token,
+    (error: unknown) => {
+      process.stderr.write(`${describeStackError(error)}\n`);
+      process.exit(1);
+    },
+  );
   process.stdout.write(`… bootstrapping "${values.name}" (${values.subdomain})\n`);
   const outcome = await bootstrapAndFollow(state.env, token, {
     name: values.name!,

@@ -9,15 +9,14 @@ import { startStack, type Stack } from "../stack.ts";
 import { clearStackState, isProcessAlive, readStackState } from "../state.ts";
 import { onStopRequest } from "../stop-requests.ts";
 import crypto from "node:crypto";
-import { signUserToken } from "../auth/user-token.ts";
-import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
 import { bootstrapAndFollow } from "./bootstrap-demo.ts";
+import { signInDemoAdmin, type SignedInDemoAdmin } from "./demo-admin.ts";
 import { bootProductFunctions } from "./boot-functions.ts";
 
 const progress = consoleProgress();
 const options = defaultStackOptions();
 
-function printSummary(stack: Stack): void {
+function printSummary(stack: Stack, demoAdmin: SignedInDemoAdmin | undefined): void {
   const rows: Array<[string, string]> = [
     ["Try it (browser)", `${stack.env.SUPABASE_URL}/`],
     ["API URL", stack.env.SUPABASE_URL],
@@ -32,15 +31,32 @@ function printSummary(stack: Stack): void {
   const width = Math.max(...rows.map(([k]) => k.length));
   process.stdout.write("\nLocal stack is running.\n\n");
   for (const [k, v] of rows) process.stdout.write(`  ${k.padStart(width)}: ${v}\n`);
+  if (demoAdmin) {
+    // A local-only account (random password per data dir): the try-it page signs in with it.
+    process.stdout.write(`\n  Demo platform admin (local only): ${demoAdmin.credentials.email} / ${demoAdmin.credentials.password}\n`);
+  }
   process.stdout.write(
-    "\n  Keys and URLs as env lines: npm run status\n  A user token:               npm run token -- --role platform_admin\n  Stop:                       Ctrl-C\n\n",
+    "\n  Keys and URLs as env lines: npm run status\n  Make a user platform admin: npm run admin:grant -- --email <addr>  (admin:revoke takes it back)\n  A token without signing in: npm run token -- --role platform_admin  (developer shortcut)\n  Stop:                       Ctrl-C\n\n",
   );
 }
 
+/** The demo admin signed up, granted and signed in through Auth, as any admin is made; a failure is a warning. */
+async function createDemoAdmin(stack: Stack): Promise<SignedInDemoAdmin | undefined> {
+  progress.step("signing in the demo platform admin (sign-up, admin:grant, sign-in)");
+  try {
+    const demoAdmin = await signInDemoAdmin(stack.env, options.dataDir);
+    progress.done(`demo platform admin ${demoAdmin.credentials.email} signed in`);
+    return demoAdmin;
+  } catch (error) {
+    progress.warn(describeStackError(error).replace(/^✖ /, ""));
+    return undefined;
+  }
+}
+
 /** One organization bootstrapped the way the frontend does it, followed to the end (START_DEMO=0 skips it). */
-async function runDemo(stack: Stack): Promise<void> {
+async function runDemo(stack: Stack, demoAdmin: SignedInDemoAdmin): Promise<void> {
   const suffix = crypto.randomBytes(3).toString("hex");
-  const token = await signUserToken(stack.keys, { appRole: PLATFORM_ADMIN_ROLE, email: "platform-admin@example.test" });
+  const token = demoAdmin.session.access_token;
   process.stdout.write(`Demo: bootstrapping "Demo ${suffix}" (subdomain demo-${suffix}) through the edge function\n`);
   const outcome = await bootstrapAndFollow(stack.env, token, {
     name: `Demo ${suffix}`,
@@ -94,8 +110,9 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   await bootProductFunctions(stack.env.FUNCTIONS_URL, progress);
-  printSummary(stack);
-  if (stack.worker && process.env.START_DEMO !== "0") await runDemo(stack);
+  const demoAdmin = await createDemoAdmin(stack);
+  printSummary(stack, demoAdmin);
+  if (demoAdmin && stack.worker && process.env.START_DEMO !== "0") await runDemo(stack, demoAdmin);
 }
 
 void main();

@@ -2,7 +2,7 @@ import http from "node:http";
 import type { Duplex } from "node:stream";
 import { HOST } from "../config.ts";
 import { StackError } from "../errors.ts";
-import { handleAuth } from "./auth-routes.ts";
+import { createAuthRoutes } from "./auth-routes.ts";
 import { sendJson } from "./http-util.ts";
 import { verifyApiKey } from "./api-key.ts";
 import { createRestService } from "./rest/index.ts";
@@ -23,13 +23,15 @@ export interface RealtimeControl {
   dropConnections(): void;
   /** When true, joins succeed but no change is ever delivered (the "silent stop" failure). */
   setDeliveryPaused(paused: boolean): void;
+  /** How long new subscriptions take to go live after the join's answer (widens the window tests probe). */
+  setSubscribeDelay(ms: number): void;
 }
 
 const CORS_HEADERS = {
   "access-control-allow-origin": "*",
   "access-control-allow-methods": "GET, POST, PATCH, PUT, DELETE, OPTIONS",
   "access-control-allow-headers":
-    "authorization, x-client-info, apikey, content-type, prefer, accept-profile, content-profile, range, x-retry-count, traceparent, tracestate, baggage, idempotency-key",
+    "authorization, x-client-info, apikey, content-type, prefer, accept-profile, content-profile, range, x-retry-count, traceparent, tracestate, baggage, idempotency-key, x-supabase-api-version",
   "access-control-expose-headers": "content-range, content-location, x-request-id",
   "access-control-max-age": "600",
 };
@@ -41,6 +43,8 @@ function mount(pathname: string, prefix: string): string | undefined {
 
 /** The Supabase-compatible API gateway: one port, the same paths as a real project. */
 export async function startGateway(deps: GatewayDeps, port: number): Promise<Gateway> {
+  // First: it reads [auth] from config.toml, so a bad setting stops the start before anything else opens.
+  const auth: HttpService = await createAuthRoutes(deps);
   const rest: HttpService = await createRestService(deps);
   const functions: HttpService = await createFunctionsService(deps);
   const realtime = await createRealtimeService(deps);
@@ -61,7 +65,7 @@ export async function startGateway(deps: GatewayDeps, port: number): Promise<Gat
         return;
       }
       if ((sub = mount(url.pathname, "/rest/v1")) !== undefined) return rest.handle(req, res, sub, url);
-      if ((sub = mount(url.pathname, "/auth/v1")) !== undefined) return handleAuth(deps.keys, req, res, sub);
+      if ((sub = mount(url.pathname, "/auth/v1")) !== undefined) return auth.handle(req, res, sub, url);
       if (url.pathname === "/_stack/health") return sendJson(res, 200, { status: "ok" });
       if ((sub = mount(url.pathname, "/_stack/realtime")) !== undefined) return handleRealtimeControl(req, res, sub);
       // The local stack's "try it" page at / (try-page.ts); not part of Supabase's API.
@@ -87,7 +91,11 @@ export async function startGateway(deps: GatewayDeps, port: number): Promise<Gat
     if (sub === "/drop") realtime.dropConnections();
     else if (sub === "/pause") realtime.setDeliveryPaused(true);
     else if (sub === "/resume") realtime.setDeliveryPaused(false);
-    else return sendJson(res, 404, { message: "use /drop, /pause or /resume" });
+    else if (sub === "/subscribe-delay") {
+      const ms = Number(new URL(req.url ?? "/", deps.publicUrl).searchParams.get("ms"));
+      if (!Number.isInteger(ms) || ms < 0 || ms > 60_000) return sendJson(res, 400, { message: "pass ?ms=<0–60000>" });
+      realtime.setSubscribeDelay(ms);
+    } else return sendJson(res, 404, { message: "use /drop, /pause, /resume or /subscribe-delay?ms=" });
     sendJson(res, 200, { status: "ok" });
   }
 
@@ -114,7 +122,7 @@ export async function startGateway(deps: GatewayDeps, port: number): Promise<Gat
       realtime.dropConnections();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all([rest.close(), functions.close(), realtime.close()]);
+      await Promise.all([rest.close(), functions.close(), realtime.close(), auth.close()]);
     },
   };
 }

@@ -6,29 +6,27 @@
  *
  *   GET /_stack/try-config   the project URL and anon key (public values a frontend is built with),
  *                            the Temporal Web UI URL and namespace for the workflow link
- *   GET /_stack/demo-token   a signed platform-admin access token, standing in for Supabase Auth's
- *                            sign-in (the local stack has no GoTrue). A LOCAL-ONLY CONVENIENCE: it
- *                            mints admin tokens for whoever asks, so it exists only on this
- *                            loopback gateway, answers only requests addressed to a loopback host
- *                            (no DNS rebinding) and sends no CORS header (no other site can read it).
+ *   GET /_stack/demo-credentials
+ *                            the e-mail and password of the local demo platform admin that
+ *                            `npm start` signs up and grants (auth/demo-credentials.ts), so the page's
+ *                            sign-in form can be prefilled; the page then signs in through Auth like
+ *                            any frontend. A LOCAL-ONLY CONVENIENCE: it exists only on this loopback
+ *                            gateway, answers only requests addressed to a loopback host (no DNS
+ *                            rebinding), is never cached, and sends no CORS header (no other site
+ *                            can read it). 404 until `npm start` has made the demo admin.
  *
  * supabase-js is served from node_modules (`/vendor/supabase.js`, its UMD build): no CDN, offline.
  */
 import fs from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
-import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
-import { signUserToken } from "../auth/user-token.ts";
+import { readDemoCredentials } from "../auth/demo-credentials.ts";
 import { REPO_ROOT } from "../paths.ts";
 import { sendJson } from "./http-util.ts";
 import type { GatewayDeps } from "./types.ts";
 
 export const PUBLIC_DIR = path.join(REPO_ROOT, "supabase/local/public");
 const SUPABASE_UMD = path.join(REPO_ROOT, "node_modules/@supabase/supabase-js/dist/umd/supabase.js");
-
-/** The demo admin every page load signs in as (a fixed id, so its rate limit and audit trail are one user's). */
-export const DEMO_ADMIN = { sub: "00000000-0000-4000-8000-000000000001", email: "platform-admin@localhost" } as const;
-const DEMO_TOKEN_TTL_SECONDS = 3600;
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",
@@ -58,8 +56,8 @@ export function createTryPage(deps: GatewayDeps): (req: IncomingMessage, res: Se
   return async (req, res, url) => {
     const file = staticFile(url.pathname);
     const isConfig = url.pathname === "/_stack/try-config";
-    const isToken = url.pathname === "/_stack/demo-token";
-    if (!file && !isConfig && !isToken) return false;
+    const isCredentials = url.pathname === "/_stack/demo-credentials";
+    if (!file && !isConfig && !isCredentials) return false;
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.setHeader("allow", "GET, HEAD");
       sendJson(res, 405, { message: "use GET" });
@@ -88,12 +86,13 @@ export function createTryPage(deps: GatewayDeps): (req: IncomingMessage, res: Se
     }
     res.removeHeader("access-control-allow-origin");
     if (!isLoopbackHost(req.headers.host)) {
-      sendJson(res, 403, { message: "the demo token is for pages served by the local stack on a loopback address" });
+      sendJson(res, 403, { message: "the demo credentials are for pages served by the local stack on a loopback address" });
       return true;
     }
-    const accessToken = await signUserToken(deps.keys, { appRole: PLATFORM_ADMIN_ROLE, ...DEMO_ADMIN, ttlSeconds: DEMO_TOKEN_TTL_SECONDS });
     res.setHeader("cache-control", "no-store");
-    sendJson(res, 200, { accessToken, email: DEMO_ADMIN.email, expiresAt: Math.floor(Date.now() / 1000) + DEMO_TOKEN_TTL_SECONDS });
+    const credentials = readDemoCredentials(deps.dataDir);
+    if (!credentials) sendJson(res, 404, { message: "no demo admin yet: `npm start` creates it" });
+    else sendJson(res, 200, { email: credentials.email, password: credentials.password });
     return true;
   };
 }
