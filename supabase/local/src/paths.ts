@@ -8,9 +8,10 @@ export const MIGRATIONS_DIR = path.join(SUPABASE_DIR, "migrations");
 export const FUNCTIONS_DIR = path.join(SUPABASE_DIR, "functions");
 export const CONFIG_TOML = path.join(SUPABASE_DIR, "config.toml");
 /**
- * Deno itself: the native executable of the npm package `deno`'s platform package (JSR and
- * deno.land are not needed, or reachable). Not `node_modules/.bin/deno`, a Node script that runs
- * Deno as its child: signals sent to it would stop the script and leave Deno running.
+ * Deno itself: the native executable from Deno's npm platform package (`@deno/linux-x64-glibc`,
+ * pinned in package.json; JSR and deno.land are not needed, or reachable). The npm package `deno`
+ * 2.1.4 is not used: it lists platform packages the registry does not have, which breaks `npm ci`,
+ * and its bin is a Node script running Deno as a child, which signals would not reach.
  */
 export const DENO_BINARY = path.join(
   REPO_ROOT,
