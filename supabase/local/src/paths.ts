@@ -26,8 +26,13 @@ export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, ".local");
 export const DENO_CACHE_DIR = path.join(DEFAULT_DATA_DIR, "deno-cache");
 
 /**
- * What every Deno process the project starts needs in its environment. DENO_TLS_CA_STORE=system:
- * Deno's npm fetch trusts the machine's CA store (networks that re-sign TLS make its built-in
- * roots fail with UnknownIssuer). No colours and no update check: output is read by programs.
+ * What every Deno process the project starts needs in its environment:
+ * - DENO_DIR: Deno's own cache, where npm packages are fetched to (never a node_modules);
+ * - DENO_TLS_CA_STORE=system: Deno's npm fetch trusts the machine's CA store (networks that
+ *   re-sign TLS make its built-in roots fail with UnknownIssuer);
+ * - DENO_NO_PACKAGE_JSON: no package.json is looked for, as none is mounted into the Edge Runtime;
+ * - no colours and no update check: output is read by programs.
  */
-export const DENO_ENV: Readonly<Record<string, string>> = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_TLS_CA_STORE: "system" };
+export function denoEnv(denoDir: string = process.env.DENO_DIR ?? DENO_CACHE_DIR): Record<string, string> {
+  return { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", DENO_TLS_CA_STORE: "system", DENO_NO_PACKAGE_JSON: "1", DENO_DIR: denoDir };
+}

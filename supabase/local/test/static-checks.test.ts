@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import { DENO_BINARY, DENO_CACHE_DIR, DENO_ENV, REPO_ROOT } from "../src/paths.ts";
+import { DENO_BINARY, denoEnv, REPO_ROOT } from "../src/paths.ts";
 
 const run = promisify(execFile);
 const bin = (name: string) => path.join(REPO_ROOT, "node_modules", ".bin", name);
@@ -28,6 +28,6 @@ for (const name of ["organization-bootstrap", "stack-check"]) {
       DENO_BINARY,
       ["check", "--config", `supabase/functions/${name}/deno.json`, `supabase/functions/${name}/index.ts`],
       // As deployed: no package.json or node_modules; npm packages from Deno's own cache.
-      { ...DENO_ENV, DENO_DIR: process.env.DENO_DIR ?? DENO_CACHE_DIR, DENO_NO_PACKAGE_JSON: "1" },
+      denoEnv(),
     ));
 }

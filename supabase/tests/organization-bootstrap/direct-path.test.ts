@@ -1,27 +1,16 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { generateKeyPair, importJWK, SignJWT } from "jose";
 import crypto from "node:crypto";
 import { loadSigningKeys } from "../../local/src/auth/keys.ts";
-import type { RunningWorker } from "../../../workflows/src/worker/run-worker.ts";
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import { stackEnv } from "../../local/test/support/env.ts";
-import { countEvents, invoke, startTestWorker, temporalClient, userToken, validForm, withDb } from "./support.ts";
+import { countEvents, invoke, useTestWorker, temporalClient, userToken, validForm, withDb } from "./support.ts";
 
 describe("organization-bootstrap: the direct path through supabase.functions.invoke", () => {
-  let worker: RunningWorker;
-  let outboxDir: string;
-  before(async () => {
-    outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), "outbox-"));
-    worker = await startTestWorker(outboxDir);
-  });
-  after(async () => {
-    await worker?.shutdown();
-    fs.rmSync(outboxDir, { recursive: true, force: true });
-  });
+  useTestWorker();
 
   test("happy path: 200 started, the workflow completes, projections and events in order, started_by edge", async () => {
     const form = validForm();

@@ -4,15 +4,11 @@
  * next access token, and the edge function lets the user in; `admin:revoke` and a refresh take it
  * away again. No token is minted by the test.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { APP_ROLE_CLAIM, PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
-import type { RunningWorker } from "../../../workflows/src/worker/run-worker.ts";
 import { adminRoleCli, decodeClaims, frontendClient, newCredentials, signUpNewUser } from "../../local/test/support/auth-users.ts";
-import { invoke, startTestWorker, temporalClient, validForm } from "./support.ts";
+import { invoke, useTestWorker, temporalClient, validForm } from "./support.ts";
 
 /** The CLI's outcome whether it succeeds or not. */
 async function cli(action: "grant" | "revoke", args: string[], env: NodeJS.ProcessEnv = process.env) {
@@ -26,16 +22,7 @@ async function cli(action: "grant" | "revoke", args: string[], env: NodeJS.Proce
 }
 
 describe("organization-bootstrap: roles through sign-in, admin:grant and admin:revoke", () => {
-  let worker: RunningWorker;
-  let outboxDir: string;
-  before(async () => {
-    outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), "outbox-"));
-    worker = await startTestWorker(outboxDir);
-  });
-  after(async () => {
-    await worker?.shutdown();
-    fs.rmSync(outboxDir, { recursive: true, force: true });
-  });
+  useTestWorker();
 
   test("signed up: 403; after admin:grant and a new sign-in: 200 started; after admin:revoke and a refresh: 403 again", async () => {
     const user = await signUpNewUser("bootstrapper");

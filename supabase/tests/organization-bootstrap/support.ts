@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before } from "node:test";
 import pg from "pg";
 import WebSocket from "ws";
 import { createClient, FunctionsHttpError, type SupabaseClient } from "@supabase/supabase-js";
@@ -101,4 +105,18 @@ export async function startTestWorker(outboxDir: string): Promise<RunningWorker>
   });
   assert.ok(parsed.ok, "the test worker's environment must be valid");
   return startWorker({ config: parsed.config });
+}
+
+/** A test worker for the enclosing suite: started before its tests, stopped and its outbox removed after. */
+export function useTestWorker(): void {
+  let worker: RunningWorker | undefined;
+  let outboxDir: string | undefined;
+  before(async () => {
+    outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), "outbox-"));
+    worker = await startTestWorker(outboxDir);
+  });
+  after(async () => {
+    await worker?.shutdown();
+    if (outboxDir) fs.rmSync(outboxDir, { recursive: true, force: true });
+  });
 }

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { parse } from "smol-toml";
+import { parseConfigToml } from "../config-toml.ts";
 import { StackError } from "../errors.ts";
 
 /** The `[auth]` settings of supabase/config.toml that the local Auth stand-in honours. */
@@ -54,14 +54,7 @@ export function readAuthConfig(file: string): AuthConfig {
 
 /** Reads `[auth]`; every problem is reported at once, one per line, and stops the stack from starting. */
 export function parseAuthConfig(text: string, source: string): AuthConfig {
-  let doc: Record<string, unknown>;
-  try {
-    doc = parse(text) as Record<string, unknown>;
-  } catch (error) {
-    const { message, line, column } = error as Error & { line?: number; column?: number };
-    const where = line === undefined ? source : `${source}:${line}:${column ?? 1}`;
-    throw new StackError(`${where}: ${message.split("\n")[0]}`, `fix the syntax in ${source}`, { cause: error });
-  }
+  const doc = parseConfigToml(text, source);
   const problems: string[] = [];
   const auth = table(doc.auth, "[auth]", problems);
   const email = table(auth.email, "[auth.email]", problems);

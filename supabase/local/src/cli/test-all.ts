@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { describeStackError } from "../errors.ts";
 import { consoleProgress } from "../log.ts";
 import { freeStackPorts } from "../net.ts";
-import { DENO_BINARY, DENO_CACHE_DIR, DENO_ENV, REPO_ROOT } from "../paths.ts";
+import { DENO_BINARY, denoEnv, REPO_ROOT } from "../paths.ts";
 import { startStack, type Stack } from "../stack.ts";
 
 const NODE_TEST_ROOTS = ["shared/test", "supabase/local/test", "supabase/tests", "workflows/test"];
@@ -67,8 +67,7 @@ async function runNodeSuites(files: string[], env: NodeJS.ProcessEnv): Promise<S
 async function runDenoSuites(files: string[], env: NodeJS.ProcessEnv): Promise<SuiteResult> {
   if (files.length === 0) return { name: "deno", passed: 0, failed: 0 };
   // No package.json lookup: the functions' npm packages come from Deno's cache, as on the Edge Runtime.
-  const denoEnv = { ...env, ...DENO_ENV, DENO_DIR: env.DENO_DIR ?? DENO_CACHE_DIR, DENO_NO_PACKAGE_JSON: "1" };
-  const { code, output } = await run(DENO_BINARY, ["test", "--allow-all", "--config", "deno.json", ...files], denoEnv);
+  const { code, output } = await run(DENO_BINARY, ["test", "--allow-all", "--config", "deno.json", ...files], { ...env, ...denoEnv() });
   const match = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output);
   const passed = Number(match?.[1] ?? 0);
   let failed = Number(match?.[2] ?? 0);

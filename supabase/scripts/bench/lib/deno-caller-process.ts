@@ -4,7 +4,7 @@ import path from "node:path";
 import readline from "node:readline";
 import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
 import type { BootstrapInputs } from "./floor.ts";
-import { DENO_BINARY, DENO_CACHE_DIR, DENO_ENV, REPO_ROOT } from "../../../local/src/paths.ts";
+import { DENO_BINARY, denoEnv, REPO_ROOT } from "../../../local/src/paths.ts";
 
 export interface DenoTarget {
   readonly url: string;
@@ -41,9 +41,7 @@ export async function startDenoCaller(options: DenoCallerOptions): Promise<DenoC
       cwd: REPO_ROOT,
       env: {
         ...process.env,
-        ...DENO_ENV,
-        DENO_DIR: process.env.DENO_DIR ?? DENO_CACHE_DIR,
-        DENO_NO_PACKAGE_JSON: "1",
+        ...denoEnv(),
         CALLER_TARGETS: JSON.stringify(options.targets ?? {}),
         TEMPORAL_NAMESPACE: options.namespace,
         CALLER_SUPABASE: JSON.stringify(options.supabase ?? null),

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { parse } from "smol-toml";
+import { parseConfigToml } from "../../config-toml.ts";
 import { StackError } from "../../errors.ts";
 
 /** The per-function settings of `supabase/config.toml` that the local runtime honours. */
@@ -28,14 +28,7 @@ export function readFunctionsConfig(file: string): FunctionsConfig {
 }
 
 export function parseFunctionsConfig(text: string, source: string): FunctionsConfig {
-  let doc: Record<string, unknown>;
-  try {
-    doc = parse(text) as Record<string, unknown>;
-  } catch (error) {
-    const { message, line, column } = error as Error & { line?: number; column?: number };
-    const where = line === undefined ? source : `${source}:${line}:${column ?? 1}`;
-    throw new StackError(`${where}: ${message.split("\n")[0]}`, `fix the syntax in ${source}`, { cause: error });
-  }
+  const doc = parseConfigToml(text, source);
   const section = doc.functions ?? {};
   const problems: string[] = [];
   const settings = new Map<string, FunctionSettings>();

@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { HOST_ENV_VARIABLE } from "./host-protocol.ts";
 import type { FunctionSource } from "./function-source.ts";
+import { denoEnv } from "../../paths.ts";
 import { planMounts, stageMounts } from "./mounts.ts";
 
 export interface DenoCommand {
@@ -24,15 +25,8 @@ const RUNTIME_FOLDER = ".edge-runtime";
  * process but not the function (deno-host.ts deletes them first).
  */
 const HOST_INHERITED = ["PATH", "HOME"] as const;
-/**
- * Set for Deno itself, never seen by the function:
- * - DENO_DIR: the stack's own Deno cache, where npm packages are fetched to (the CLI keeps one
- *   cache volume per project, mounted into the container);
- * - DENO_TLS_CA_STORE=system: Deno's npm fetch trusts the machine's CA store, as it must on
- *   networks that re-sign TLS; without it the first fetch fails with UnknownIssuer;
- * - DENO_NO_PACKAGE_JSON: no package.json is mounted into the Edge Runtime, so none is looked for.
- */
-const HOST_SET = ["NO_COLOR", "DENO_NO_UPDATE_CHECK", "DENO_DIR", "DENO_TLS_CA_STORE", "DENO_NO_PACKAGE_JSON"] as const;
+/** Set for Deno itself (paths.ts denoEnv: its cache, CA store, no package.json), never seen by the function. */
+const HOST_SET = Object.keys(denoEnv(""));
 export const HOST_ENV_NAMES: ReadonlySet<string> = new Set([...HOST_INHERITED, ...HOST_SET, HOST_ENV_VARIABLE]);
 
 export interface DenoCommandInput {
@@ -77,13 +71,8 @@ export function denoCommand(input: DenoCommandInput): DenoCommand {
 
   const tmp = os.tmpdir();
   const parentEnv = input.parentEnv ?? process.env;
-  const hostEnv: Record<string, string> = {
-    NO_COLOR: "1",
-    DENO_NO_UPDATE_CHECK: "1",
-    DENO_DIR: input.denoDir,
-    DENO_TLS_CA_STORE: "system",
-    DENO_NO_PACKAGE_JSON: "1",
-  };
+  // The stack's own cache, as the CLI keeps one cache volume per project mounted into the container.
+  const hostEnv: Record<string, string> = denoEnv(input.denoDir);
   for (const name of HOST_INHERITED) {
     const value = parentEnv[name];
     if (value !== undefined) hostEnv[name] = value;

@@ -44,7 +44,7 @@ function readImportMap(file: string): ImportMap {
   return { imports };
 }
 
-/** deno.jsonc allows comments; the CLI accepts them too. Only whole-line and trailing `//` comments outside strings. */
+/** deno.jsonc allows comments, and the CLI accepts them: line and block comments outside strings are dropped. */
 function stripJsonComments(text: string): string {
   return text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (match, string: string | undefined) => string ?? "");
 }
