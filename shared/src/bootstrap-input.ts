@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bootstrapRequestSchema } from "./bootstrap-request.ts";
+import { bootstrapRequestSchema, type BootstrapRequest } from "./bootstrap-request.ts";
 import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId, type StartedBy } from "./workflow-contract.ts";
 import type { SearchAttributeName } from "./stack-contract.ts";
 import { EVENT_TYPES, ORGANIZATION_STREAM } from "./events/event-types.ts";
@@ -12,15 +12,35 @@ import { EVENT_TYPES, ORGANIZATION_STREAM } from "./events/event-types.ts";
  * whichever path wins.
  */
 
-export const bootstrapWorkflowInputSchema = z.strictObject({
-  /** The `organization.bootstrap.initiated` event this workflow carries out. */
-  eventId: z.uuid(),
-  organizationId: z.uuid(),
-  /** The validated form, as recorded in the event. */
-  payload: bootstrapRequestSchema,
-});
+/**
+ * The bootstrap workflow's input: identity only. Whoever starts the workflow (the edge function, the
+ * reconciler, an operator, or anyone holding the proxy token) can say WHICH organization to bootstrap,
+ * never WHAT it is: the workflow's first step loads the stream's recorded
+ * `organization.bootstrap.initiated` event and takes every business field (name, subdomain, admins)
+ * from it. A forged or early start can therefore only start, early, the work the event describes.
+ */
+const identityShape = {
+  organizationId: z.uuid().transform((id) => id.toLowerCase()),
+  /** The initiated event the starter saw: a hint for logs and the Web UI, never trusted over the store. */
+  eventId: z.uuid().optional(),
+};
 
-export type BootstrapWorkflowInput = z.infer<typeof bootstrapWorkflowInputSchema>;
+/** What a start may carry, exactly: the proxy refuses anything more. */
+export const bootstrapWorkflowInputSchema = z.strictObject(identityShape);
+
+/**
+ * How the workflow reads its input: the identity, and any other key ignored. A start that says more
+ * (an old starter, or one that reached Temporal without the proxy) still only names an organization.
+ */
+export const bootstrapWorkflowIdentitySchema = z.object(identityShape);
+
+export type BootstrapWorkflowInput = z.input<typeof bootstrapWorkflowInputSchema>;
+
+/** What every starter knows when it starts a bootstrap: the organization, and the event it saw recorded. */
+export interface BootstrapStartIdentity {
+  readonly organizationId: string;
+  readonly eventId: string;
+}
 
 /** The columns of a `domain_events` row the input is built from (as PostgREST and Realtime deliver them). */
 export interface BootstrapEventRow {
@@ -31,15 +51,35 @@ export interface BootstrapEventRow {
   readonly event_data: unknown;
 }
 
-/**
- * The workflow input for a stored `organization.bootstrap.initiated` event (the reconciler's path);
- * throws a ZodError naming the bad fields when the row is not one.
- */
-export function bootstrapInputFromEvent(row: BootstrapEventRow): BootstrapWorkflowInput {
+/** A stored `organization.bootstrap.initiated` event, validated: what the workflow carries out. */
+export interface RecordedBootstrap {
+  readonly eventId: string;
+  readonly organizationId: string;
+  readonly request: BootstrapRequest;
+}
+
+function requireInitiatedRow(row: BootstrapEventRow): void {
   if (row.event_type !== EVENT_TYPES.bootstrapInitiated || row.stream_type !== ORGANIZATION_STREAM) {
     throw new TypeError(`event ${row.id} is ${row.stream_type}/${row.event_type}, not ${ORGANIZATION_STREAM}/${EVENT_TYPES.bootstrapInitiated}`);
   }
-  return bootstrapWorkflowInputSchema.parse({ eventId: row.id, organizationId: row.stream_id, payload: row.event_data });
+}
+
+/**
+ * A stored initiated event, validated against the form's schema; throws a ZodError naming the bad
+ * fields when its payload is not a valid form (a writer that bypassed the edge function).
+ */
+export function recordedBootstrapFromEvent(row: BootstrapEventRow): RecordedBootstrap {
+  requireInitiatedRow(row);
+  return { eventId: row.id, organizationId: row.stream_id.toLowerCase(), request: bootstrapRequestSchema.parse(row.event_data) };
+}
+
+/**
+ * The workflow input for a stored `organization.bootstrap.initiated` event (the reconciler's path);
+ * throws when the row is not one, or its payload is not a valid form (no workflow could carry it out).
+ */
+export function bootstrapInputFromEvent(row: BootstrapEventRow): BootstrapStartIdentity {
+  const recorded = recordedBootstrapFromEvent(row);
+  return { organizationId: recorded.organizationId, eventId: recorded.eventId };
 }
 
 /** What the workflow returns when the organization is active. */
@@ -55,19 +95,20 @@ export interface BootstrapStartMetadata {
   readonly workflowId: string;
   /** Decoded memo values (the starter encodes each as a JSON payload). */
   readonly memo: Readonly<Record<string, string>>;
-  /** Keyword search attributes (registered by the stack: SEARCH_ATTRIBUTES). */
-  readonly searchAttributes: Readonly<Record<SearchAttributeName, string>>;
+  /** Keyword search attributes (registered by the stack: SEARCH_ATTRIBUTES); the start sets the identity ones. */
+  readonly searchAttributes: Readonly<Partial<Record<SearchAttributeName, string>>>;
   /** One line shown as the run's title in the Web UI (`user_metadata.summary`). */
   readonly staticSummary: string;
 }
 
-export function bootstrapStartMetadata(input: BootstrapWorkflowInput, startedBy: StartedBy): BootstrapStartMetadata {
-  const { organizationId, eventId, payload } = input;
+export function bootstrapStartMetadata(input: BootstrapStartIdentity, startedBy: StartedBy): BootstrapStartMetadata {
+  const organizationId = input.organizationId.toLowerCase();
   return {
     workflowId: bootstrapWorkflowId(organizationId),
-    memo: { organizationId, organizationName: payload.name, subdomain: payload.subdomain, eventId, startedBy },
-    searchAttributes: { OrganizationId: organizationId, Subdomain: payload.subdomain, StartedBy: startedBy },
-    staticSummary: `Bootstrap organization "${payload.name}" (${payload.subdomain})`,
+    memo: { organizationId, eventId: input.eventId, startedBy },
+    // Subdomain is set by the workflow once it has read the recorded event (upsertSearchAttributes).
+    searchAttributes: { OrganizationId: organizationId, StartedBy: startedBy },
+    staticSummary: `Bootstrap organization ${organizationId}`,
   };
 }
 
@@ -85,7 +126,7 @@ export interface BootstrapWorkflowStart extends BootstrapStartMetadata {
 }
 
 export function bootstrapWorkflowStart(
-  input: BootstrapWorkflowInput,
+  input: BootstrapStartIdentity,
   startedBy: StartedBy,
   taskQueue: string = BOOTSTRAP_TASK_QUEUE,
 ): BootstrapWorkflowStart {
@@ -93,6 +134,6 @@ export function bootstrapWorkflowStart(
     ...bootstrapStartMetadata(input, startedBy),
     workflowType: BOOTSTRAP_WORKFLOW_TYPE,
     taskQueue,
-    args: [input],
+    args: [{ organizationId: input.organizationId.toLowerCase(), eventId: input.eventId }],
   };
 }

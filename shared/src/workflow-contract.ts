@@ -10,8 +10,15 @@ export const BOOTSTRAP_WORKFLOW_TYPE = "organizationBootstrapWorkflow";
 /** Workflow types the gRPC-web proxy lets a caller start. */
 export const PROXY_ALLOWED_WORKFLOW_TYPES: readonly string[] = [BOOTSTRAP_WORKFLOW_TYPE];
 
-/** Which path started a bootstrap workflow (recorded in `organization.bootstrap.workflow_started`). */
-export const STARTED_BY = ["edge", "realtime", "sweep"] as const;
+/** The only starter that goes through the proxy: the edge function. */
+export const PROXY_STARTED_BY: StartedBy = "edge";
+
+/**
+ * Which path started a bootstrap workflow (recorded in `organization.bootstrap.workflow_started`):
+ * the edge function, the reconciler's two paths, or an operator's deliberate `bootstrap:retry` of a
+ * run that closed without success.
+ */
+export const STARTED_BY = ["edge", "realtime", "sweep", "retry"] as const;
 export type StartedBy = (typeof STARTED_BY)[number];
 
 const WORKFLOW_ID_PREFIX = "org-bootstrap-";

@@ -24,7 +24,7 @@ async function refFor(): Promise<{ ref: BootstrapRef; planned: PlannedInvitation
   const input = await initiateBootstrap(harness.supabase);
   const ref = { workflowId: bootstrapWorkflowId(input.organizationId), runId: randomUUID(), organizationId: input.organizationId, eventId: input.eventId };
   const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
-  const planned = input.payload.admins.map((admin) => ({ invitationId: randomUUID(), email: admin.email, firstName: admin.firstName, expiresAt }));
+  const planned = input.request.admins.map((admin) => ({ invitationId: randomUUID(), email: admin.email, firstName: admin.firstName, expiresAt }));
   return { ref, planned };
 }
 

@@ -13,7 +13,7 @@ import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { Client, Connection } from "@temporalio/client";
 import pg from "pg";
 import WebSocket from "ws";
-import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { emitArgs, EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
 import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { ARTIFACTS } from "../scripts/artifacts.ts";
@@ -88,13 +88,13 @@ describe("the built worker and proxy on the local stack", () => {
   });
 
   /** `organization.bootstrap.initiated`, written as the edge function writes it, nothing started. */
-  async function recordBootstrap(): Promise<BootstrapWorkflowInput> {
+  async function recordBootstrap(): Promise<BootstrapStartIdentity> {
     const organizationId = randomUUID();
     const tag = randomBytes(4).toString("hex");
     const payload = { name: `Built ${tag}`, subdomain: `built-${tag}`, contactEmail: `ops@built-${tag}.test`, admins: [{ email: `ada@built-${tag}.test` }] };
     const { data, error } = await supabase.rpc("emit_domain_event", emitArgs(organizationId, EVENT_TYPES.bootstrapInitiated, payload, { source: "test" }));
     assert.equal(error, null);
-    return { eventId: data as string, organizationId, payload };
+    return { eventId: data as string, organizationId };
   }
 
   const organization = (id: string) =>

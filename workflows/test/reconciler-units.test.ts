@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { bootstrapStartMetadata, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { decodeUnaryRequest } from "@org-bootstrap/shared/grpc-web/request.ts";
 import { encodeGrpcWebBody } from "@org-bootstrap/shared/grpc-web/response.ts";
 import { GrpcStatus } from "@org-bootstrap/shared/grpc-web/status.ts";
@@ -46,7 +46,7 @@ function row(overrides: Record<string, unknown> = {}) {
 }
 
 /** A Temporal that knows which workflow ids exist, and who started each. */
-function fakeTemporal(options: { failStart?: (input: BootstrapWorkflowInput) => Error | undefined } = {}) {
+function fakeTemporal(options: { failStart?: (input: BootstrapStartIdentity) => Error | undefined } = {}) {
   const runs = new Map<string, { runId: string; startedBy: StartedBy }>();
   const calls: string[] = [];
   const starter: BootstrapStarter = {
@@ -168,7 +168,7 @@ test("limiter: never more than its limit at once, in arrival order", async () =>
 
 test("the reconciler's start request is the edge function's, field for field (only requestId and identity differ)", async () => {
   const r = row();
-  const input: BootstrapWorkflowInput = { eventId: r.id, organizationId: r.stream_id, payload: r.event_data as BootstrapWorkflowInput["payload"] };
+  const input: BootstrapStartIdentity = { eventId: r.id, organizationId: r.stream_id };
   let edgeBody: Uint8Array | undefined;
   const edge = createTemporalClient({
     proxyUrl: "http://proxy.test",
@@ -183,11 +183,7 @@ test("the reconciler's start request is the edge function's, field for field (on
     },
   });
   // What supabase/functions/organization-bootstrap/handler.ts passes, for the same input.
-  const meta = bootstrapStartMetadata(input, "realtime");
-  await edge.startWorkflow({
-    workflowId: meta.workflowId, workflowType: BOOTSTRAP_WORKFLOW_TYPE, taskQueue: BOOTSTRAP_TASK_QUEUE, args: [input],
-    requestId: input.eventId, memo: meta.memo, searchAttributes: meta.searchAttributes, staticSummary: meta.staticSummary,
-  });
+  await edge.startWorkflow({ ...bootstrapWorkflowStart(input, "realtime"), requestId: input.eventId });
   const fromEdge = workflowservice.StartWorkflowExecutionRequest.toObject(
     workflowservice.StartWorkflowExecutionRequest.decode(decodeUnaryRequest(edgeBody!, 1 << 20)), { defaults: false, bytes: String });
   const ours = workflowservice.StartWorkflowExecutionRequest.toObject(
@@ -241,7 +237,7 @@ test("ensure: concurrent ensures of one event share one attempt; an invalid even
   assert.equal(temporal.calls.filter((c) => c.startsWith("start")).length, 1, "no start for an invalid event");
   assert.equal(await metric(metrics, "bootstrap_invalid_events_total"), 1);
   assert.equal(log.lines.filter((l) => l.includes(invalid.id)).length, 1);
-  assert.match(log.lines.find((l) => l.includes(invalid.id))!, /^error .*needs a person.*payload\.name/);
+  assert.match(log.lines.find((l) => l.includes(invalid.id))!, /^error .*needs a person.*reason="?name /);
 });
 
 test("ensure: a failed start rejects and is counted; a failed record after a start does not (the workflow records itself)", async () => {

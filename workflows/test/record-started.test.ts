@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import type { SupabaseClient } from "@supabase/supabase-js";
-import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import type { BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { batchingWorkflowStartedRecorder } from "../src/reconciler/record-started.ts";
 
 interface Call {
@@ -41,16 +41,15 @@ function fakeDataApi(options: { failFor?: Set<string>; callError?: boolean } = {
   return { supabase: supabase as unknown as SupabaseClient, calls };
 }
 
-function input(): BootstrapWorkflowInput {
+function input(): BootstrapStartIdentity {
   const organizationId = randomUUID();
   return {
     eventId: randomUUID(),
     organizationId,
-    payload: { name: "Acme", subdomain: `acme-${organizationId.slice(0, 8)}`, contactEmail: "ops@acme.test", admins: [{ email: "ada@acme.test" }] },
   };
 }
 
-const started = (i: BootstrapWorkflowInput) => ({ workflowId: `org-bootstrap-${i.organizationId}`, runId: randomUUID(), startedBy: "sweep" as const });
+const started = (i: BootstrapStartIdentity) => ({ workflowId: `org-bootstrap-${i.organizationId}`, runId: randomUUID(), startedBy: "sweep" as const });
 
 test("records asked for together go out in one emit_domain_events call, each with its own idempotency key", async () => {
   const api = fakeDataApi();

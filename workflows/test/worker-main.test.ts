@@ -74,7 +74,7 @@ test("worker main: starts in local mode, runs a bootstrap end to end, and exits 
   const result = await handle.result();
   assert.equal(result.organizationId, input.organizationId);
   assert.equal((await organizationRow(supabase, input.organizationId)).status, "active");
-  assert.equal(readLocalEmails(outbox).length, input.payload.admins.length);
+  assert.equal(readLocalEmails(outbox).length, input.request.admins.length);
   assert.equal(readLocalDnsRecords(outbox).size, 1);
 
   worker.child.kill("SIGTERM");

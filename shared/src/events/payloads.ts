@@ -32,6 +32,13 @@ export const bootstrapWorkflowStartedSchema = z.object({
   workflowId: nonBlank(255),
   runId: nonBlank(255),
   startedBy: z.enum(STARTED_BY),
+  /** Only on a run an operator started with `bootstrap:retry`: what it replaced, who asked and why. */
+  retry: z.object({
+    previousRunId: nonBlank(255),
+    previousStatus: nonBlank(50),
+    requestedBy: nonBlank(200),
+    reason: nonBlank(500),
+  }).optional(),
 });
 
 export const organizationCreatedSchema = z.object({});

@@ -119,7 +119,7 @@ export async function benchBreakdown(system: BenchSystem, options: { runs: numbe
   }));
   const pgEmit = await timedInside(runs, calls, timedCall(() => bootstrapInputs("bench-breakdown"), (inputs) => floorEmit(system.db, inputs)));
   const sdkStart = await timedInside(runs, calls, timedCall(
-    () => bootstrapStartOptions({ eventId: randomUUID(), organizationId: randomUUID(), payload: benchForm() }, "edge"),
+    () => bootstrapStartOptions({ eventId: randomUUID(), organizationId: randomUUID() }, "edge"),
     (start) => system.temporal.workflow.start(BOOTSTRAP_WORKFLOW_TYPE, start),
   ));
   await supabase.removeAllChannels();

@@ -6,7 +6,7 @@
  * process's fetch, and straight to Temporal with @temporalio/client; one call at a time.
  */
 import { randomUUID } from "node:crypto";
-import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import type { BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
 import { bootstrapStartOptions } from "../../../workflows/src/worker/start-options.ts";
@@ -35,7 +35,7 @@ export interface ProxyOverheadResult {
   readonly addedFromNodeP50: number;
 }
 
-const input = (): BootstrapWorkflowInput => ({ eventId: randomUUID(), organizationId: randomUUID(), payload: benchForm() });
+const input = (): BootstrapStartIdentity => ({ eventId: randomUUID(), organizationId: randomUUID() });
 
 export async function benchProxyOverhead(system: BenchSystem, options: { runs: number; calls: number; log: (line: string) => void }): Promise<ProxyOverheadResult> {
   const { env } = system.stack;
@@ -68,10 +68,10 @@ export async function benchProxyOverhead(system: BenchSystem, options: { runs: n
    * request from it untimed too), and returns the duration of the start call alone, timed by the
    * process that makes the call.
    */
-  const viaProxyFromDeno = (start: BootstrapWorkflowInput) => deno.start("proxy", start);
-  const viaRelayFromDeno = (start: BootstrapWorkflowInput) => deno.start("relay", start);
-  const viaProxyFromNode = (start: BootstrapWorkflowInput) => timedEdgeStart(proxy, start);
-  const direct = async (start: BootstrapWorkflowInput) => {
+  const viaProxyFromDeno = (start: BootstrapStartIdentity) => deno.start("proxy", start);
+  const viaRelayFromDeno = (start: BootstrapStartIdentity) => deno.start("relay", start);
+  const viaProxyFromNode = (start: BootstrapStartIdentity) => timedEdgeStart(proxy, start);
+  const direct = async (start: BootstrapStartIdentity) => {
     const request = bootstrapStartOptions(start, "edge");
     const t = performance.now();
     await system.temporal.workflow.start(BOOTSTRAP_WORKFLOW_TYPE, request);

@@ -1,6 +1,7 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { ApplicationFailure } from "@temporalio/activity";
-import { emitArgs, type EventData, type EventType } from "@org-bootstrap/shared/events/index.ts";
+import type { BootstrapEventRow } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { emitArgs, EVENT_TYPES, ORGANIZATION_STREAM, type EventData, type EventType } from "@org-bootstrap/shared/events/index.ts";
 import { FailureType } from "../workflows/failure-types.ts";
 import { supabaseFailure } from "./supabase-failure.ts";
 
@@ -17,6 +18,8 @@ export interface EventOrigin {
 export interface EventStore {
   /** Appends the event to the organization's stream (or finds it, by idempotency key); resolves with its id. */
   append<T extends EventType>(organizationId: string, eventType: T, data: EventData<T>, origin: EventOrigin): Promise<string>;
+  /** The organization stream's recorded `organization.bootstrap.initiated` row, if it has been written. */
+  readInitiated(organizationId: string): Promise<BootstrapEventRow | undefined>;
 }
 
 /** The event store through the stream-based `emit_domain_event` RPC, as service_role. */
@@ -50,6 +53,18 @@ export function supabaseEventStore(supabase: SupabaseClient): EventStore {
         });
       }
       return eventId;
+    },
+
+    async readInitiated(organizationId) {
+      const { data, error, status } = await supabase
+        .from("domain_events")
+        .select("id,stream_id,stream_type,event_type,event_data")
+        .eq("stream_type", ORGANIZATION_STREAM)
+        .eq("stream_id", organizationId)
+        .eq("event_type", EVENT_TYPES.bootstrapInitiated)
+        .limit(1);
+      if (error) throw supabaseFailure("reading the initiated event", status, error);
+      return (data as BootstrapEventRow[])[0];
     },
   };
 }

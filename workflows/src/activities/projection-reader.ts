@@ -8,6 +8,14 @@ import { supabaseFailure } from "./supabase-failure.ts";
  */
 export interface ProjectionReader {
   invitationStatuses(organizationId: string): Promise<Map<string, InvitationStatus>>;
+  /** Invitations still open (pending or sent): a retried bootstrap reuses them instead of inviting twice. */
+  openInvitations(organizationId: string): Promise<OpenInvitation[]>;
+}
+
+export interface OpenInvitation {
+  readonly invitationId: string;
+  readonly email: string;
+  readonly expiresAt: string;
 }
 
 export function supabaseProjectionReader(supabase: SupabaseClient): ProjectionReader {
@@ -19,6 +27,19 @@ export function supabaseProjectionReader(supabase: SupabaseClient): ProjectionRe
         .eq("organization_id", organizationId);
       if (error) throw supabaseFailure(`reading ${INVITATIONS_PROJECTION}`, status, error);
       return new Map((data as Array<{ id: string; status: InvitationStatus }>).map((row) => [row.id, row.status]));
+    },
+    async openInvitations(organizationId) {
+      const { data, error, status } = await supabase
+        .from(INVITATIONS_PROJECTION)
+        .select("id,email,expires_at")
+        .eq("organization_id", organizationId)
+        .in("status", ["pending", "sent"]);
+      if (error) throw supabaseFailure(`reading ${INVITATIONS_PROJECTION}`, status, error);
+      return (data as Array<{ id: string; email: string; expires_at: string }>).map((row) => ({
+        invitationId: row.id,
+        email: row.email,
+        expiresAt: new Date(row.expires_at).toISOString(),
+      }));
     },
   };
 }

@@ -16,6 +16,15 @@ export interface BootstrapRef {
 
 export interface WorkflowStartedArgs {
   readonly startedBy: StartedBy;
+  /** For a run an operator started with `bootstrap:retry`: the run it replaces, and who asked. */
+  readonly retry?: RetryOrigin;
+}
+
+export interface RetryOrigin {
+  readonly previousRunId: string;
+  readonly previousStatus: string;
+  readonly requestedBy: string;
+  readonly reason: string;
 }
 
 export interface SubdomainArgs {

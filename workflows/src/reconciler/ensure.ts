@@ -1,4 +1,4 @@
-import { bootstrapInputFromEvent, type BootstrapEventRow, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapInputFromEvent, type BootstrapEventRow, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { bootstrapWorkflowId, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
 import { errorMessage, type ReconcilerLog } from "./log.ts";
 import type { ReconcilerMetrics, ReconcilerPath } from "./metrics.ts";
@@ -27,7 +27,7 @@ export interface EnsureDeps {
   readonly concurrency?: number;
 }
 
-function parseRow(row: unknown): { ok: true; input: BootstrapWorkflowInput } | { ok: false; eventId: string; reason: string } {
+function parseRow(row: unknown): { ok: true; input: BootstrapStartIdentity } | { ok: false; eventId: string; reason: string } {
   const eventId = typeof (row as { id?: unknown } | null)?.id === "string" ? (row as { id: string }).id : "(no id)";
   try {
     return { ok: true, input: bootstrapInputFromEvent(row as BootstrapEventRow) };
@@ -86,7 +86,7 @@ export class BootstrapEnsurer {
     return attempt;
   }
 
-  private async attempt(input: BootstrapWorkflowInput, path: ReconcilerPath): Promise<EnsureOutcome> {
+  private async attempt(input: BootstrapStartIdentity, path: ReconcilerPath): Promise<EnsureOutcome> {
     const { starter, record, metrics, log } = this.deps;
     const workflowId = bootstrapWorkflowId(input.organizationId);
     const base = { eventId: input.eventId, workflowId };

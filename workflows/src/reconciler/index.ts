@@ -13,6 +13,7 @@ import { RealtimeListener } from "./realtime-listener.ts";
 import { batchingWorkflowStartedRecorder } from "./record-started.ts";
 import { upsertReconcileSchedule } from "./schedule.ts";
 import { temporalStarter } from "./starter.ts";
+import { StuckMonitor, temporalAndStoreStuckSources, type StuckMonitorStatus } from "./stuck.ts";
 import { sweepPending, type SweepDeps, type SweepSummary } from "./sweep.ts";
 
 /** Real Realtime can say SUBSCRIBED before changes flow (supabase-js#1599): a second catch-up this much later covers that window. */
@@ -37,6 +38,8 @@ export interface ReconcilerStatus {
     error?: string;
   };
   readonly schedule?: { id: string; everyMs: number; graceMs: number };
+  /** Organizations provisioning behind a closed, unsuccessful run (they need `npm run bootstrap:retry`). */
+  readonly stuck?: StuckMonitorStatus;
 }
 
 export interface Reconciler {
@@ -81,6 +84,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   let core: Core | undefined;
   let listener: RealtimeListener | undefined;
   let canary: Canary | undefined;
+  let stuckMonitor: StuckMonitor | undefined;
   const sweeps: SweepRecord[] = [];
   const remember = (sweep: SweepRecord) => {
     sweeps.push(sweep);
@@ -182,6 +186,14 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       });
       listener = realtime;
       realtime.start();
+
+      stuckMonitor = new StuckMonitor({
+        sources: temporalAndStoreStuckSources(context.client, context.supabase),
+        intervalMs: config.intervalMs,
+        metrics,
+        log,
+      });
+      stuckMonitor.start();
       if (!(await realtime.waitUntilSubscribed(FIRST_SUBSCRIBE_WAIT_MS))) {
         log.warn("Realtime is not subscribed yet: retrying in the background; the sweep covers meanwhile");
       }
@@ -208,6 +220,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         name: "reconciler",
         async stop() {
           canary?.stop();
+          await stuckMonitor?.stop();
           clearTimeout(settleTimer);
           await realtime.stop();
           // In-flight ensures finish (each bounded by the Temporal call timeout) before the connection closes.
@@ -225,6 +238,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         canary: canary ? canary.status() : { enabled: false },
         ...(sweeps.length > 0 ? { lastSweep: sweeps[sweeps.length - 1] } : {}),
         schedule: { id: config.scheduleId, everyMs: config.intervalMs, graceMs: config.graceMs },
+        ...(stuckMonitor ? { stuck: stuckMonitor.status() } : {}),
       };
     },
   };

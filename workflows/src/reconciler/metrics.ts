@@ -44,6 +44,11 @@ export class ReconcilerMetrics {
     help: "Bootstrap events that are not a valid organization.bootstrap.initiated (skipped; they need a person).",
     registers: [this.registry],
   });
+  private readonly stuck = new Gauge({
+    name: "bootstrap_stuck_organizations",
+    help: "Organizations still provisioning whose bootstrap run closed without success (npm run bootstrap:retry)",
+    registers: [this.registry],
+  });
   private readonly lag = new Gauge({
     name: "bootstrap_reconcile_lag_seconds",
     help: "At the last sweep: age of the oldest bootstrap event without a workflow (0 when none).",
@@ -105,6 +110,7 @@ export class ReconcilerMetrics {
   ensureFailed(path: ReconcilerPath): void { this.ensureErrors.inc({ path }); }
   invalidEvent(): void { this.invalidEvents.inc(); }
   setLagSeconds(seconds: number): void { this.lag.set(seconds); }
+  setStuckOrganizations(count: number): void { this.stuck.set(count); }
   sweepFinished(trigger: SweepTrigger, outcome: "ok" | "error"): void { this.sweeps.inc({ trigger, outcome }); }
   realtimeReconnected(): void { this.reconnects.inc(); }
   realtimeRefused(): void { this.refusals.inc(); }

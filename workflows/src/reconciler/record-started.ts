@@ -1,16 +1,16 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { emitArgs, EVENT_TYPES, type BootstrapWorkflowStarted, type EmitDomainEventArgs } from "@org-bootstrap/shared/events/index.ts";
-import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import type { BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 
 /** Writes `organization.bootstrap.workflow_started`; a fake in unit tests. */
-export type RecordWorkflowStarted = (input: BootstrapWorkflowInput, data: BootstrapWorkflowStarted) => Promise<void>;
+export type RecordWorkflowStarted = (input: BootstrapStartIdentity, data: BootstrapWorkflowStarted) => Promise<void>;
 
 /**
  * The same event, with the same idempotency key `${workflowId}:workflow_started`, as the edge function
  * and the workflow's own first activity write: whichever of them writes first, it is stored once.
  */
-function workflowStartedArgs(input: BootstrapWorkflowInput, data: BootstrapWorkflowStarted): EmitDomainEventArgs {
+function workflowStartedArgs(input: BootstrapStartIdentity, data: BootstrapWorkflowStarted): EmitDomainEventArgs {
   const workflowId = bootstrapWorkflowId(input.organizationId);
   return emitArgs(input.organizationId, EVENT_TYPES.bootstrapWorkflowStarted, data, {
     idempotency_key: `${workflowId}:workflow_started`,

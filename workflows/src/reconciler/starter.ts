@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { isGrpcServiceError, type Client } from "@temporalio/client";
 import type { temporal } from "@temporalio/proto";
-import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { startWorkflowExecutionRequest } from "@org-bootstrap/shared/temporal/client.ts";
 import { BOOTSTRAP_TASK_QUEUE, STARTED_BY, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
 
@@ -16,7 +16,7 @@ export interface RunDescription {
 
 /** The two Temporal calls the reconciler makes; a fake in unit tests. */
 export interface BootstrapStarter {
-  start(input: BootstrapWorkflowInput, startedBy: StartedBy): Promise<StartResult>;
+  start(input: BootstrapStartIdentity, startedBy: StartedBy): Promise<StartResult>;
   describe(workflowId: string): Promise<RunDescription>;
 }
 
@@ -35,7 +35,7 @@ const RETRYABLE_GRPC = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 14
  */
 export function bootstrapStartRequest(
   namespace: string,
-  input: BootstrapWorkflowInput,
+  input: BootstrapStartIdentity,
   startedBy: StartedBy,
   ids: { requestId: string; identity: string; taskQueue?: string },
 ): temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest {

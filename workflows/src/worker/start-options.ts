@@ -1,7 +1,7 @@
 import { WorkflowIdReusePolicy, type WorkflowStartOptions } from "@temporalio/client";
 // @temporalio/common comes with @temporalio/client (same version); the client does not re-export these two.
 import { defineSearchAttributeKey, SearchAttributeType } from "@temporalio/common";
-import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { BOOTSTRAP_TASK_QUEUE, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { organizationBootstrapWorkflow } from "../workflows/organization-bootstrap.ts";
 
@@ -14,7 +14,7 @@ const keyword = (name: string) => defineSearchAttributeKey(name, SearchAttribute
  * REJECT_DUPLICATE: a closed bootstrap (active or failed) is never re-run by a late starter.
  */
 export function bootstrapStartOptions(
-  input: BootstrapWorkflowInput,
+  input: BootstrapStartIdentity,
   startedBy: StartedBy,
   taskQueue: string = BOOTSTRAP_TASK_QUEUE,
 ): WorkflowStartOptions<typeof organizationBootstrapWorkflow> {

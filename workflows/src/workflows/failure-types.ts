@@ -6,6 +6,14 @@
 export const FailureType = {
   /** The workflow input failed validation: retrying the same input cannot help. */
   InvalidInput: "InvalidBootstrapInput",
+  /**
+   * The organization's stream has no recorded `organization.bootstrap.initiated` event (yet): the start
+   * came before its event, or without one. Retried for a bounded time, then the run ends as
+   * RecordedEventMissing.
+   */
+  EventNotRecorded: "BootstrapEventNotRecorded",
+  /** The run waited for its recorded event and it never came: nothing was done. */
+  RecordedEventMissing: "BootstrapRecordedEventMissing",
   /** The event store could not be reached or answered 5xx: worth retrying. */
   EventStoreUnavailable: "EventStoreUnavailable",
   /** The event store refused the event (constraint, permission, bad payload): permanent. */
@@ -27,6 +35,7 @@ export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
 /** Failure types a retry cannot fix: listed in every activity retry policy as a second line of defence. */
 export const NON_RETRYABLE_FAILURE_TYPES: readonly FailureTypeName[] = [
   FailureType.InvalidInput,
+  FailureType.RecordedEventMissing,
   FailureType.EventStoreRejected,
   FailureType.DnsRejected,
   FailureType.EmailRejected,

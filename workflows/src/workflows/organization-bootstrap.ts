@@ -7,17 +7,18 @@ import {
   proxyActivities,
   setCurrentDetails,
   upsertMemo,
+  upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from "@temporalio/workflow";
 import {
-  bootstrapWorkflowInputSchema,
+  bootstrapWorkflowIdentitySchema,
   type BootstrapWorkflowInput,
   type BootstrapWorkflowResult,
 } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { bootstrapWorkflowId, STARTED_BY, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { BootstrapActivities } from "../activities/index.ts";
-import type { BootstrapRef, PlannedInvitation } from "../activities/types.ts";
+import type { BootstrapRef, PlannedInvitation, RetryOrigin } from "../activities/types.ts";
 import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from "./failure-types.ts";
 
 /** How long an invitation link stays valid. */
@@ -39,6 +40,20 @@ const steps = proxyActivities<BootstrapActivities>({
   },
 });
 
+/**
+ * Waiting for the recorded event. A legitimate start comes after its event is committed, so the first
+ * read finds it; a start that comes first (a forged or early one) waits about a minute (1 s doubling to
+ * 20 s, 8 attempts: 71 s), then the run ends having done nothing. Short on purpose: such a run holds
+ * the workflow id while it waits, and an organization whose event comes later is reported as stuck
+ * (the reconciler) for `bootstrap:retry`.
+ */
+export const RECORDED_EVENT_WAIT = { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "20 seconds", maximumAttempts: 8 } as const;
+
+const loadSteps = proxyActivities<BootstrapActivities>({
+  startToCloseTimeout: "30 seconds",
+  retry: { ...RECORDED_EVENT_WAIT, nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES] },
+});
+
 /** Undo steps retry without limit (still stopping on a non-retryable failure): undo must finish. */
 const undoSteps = proxyActivities<BootstrapActivities>({
   startToCloseTimeout: "1 minute",
@@ -49,6 +64,22 @@ function startedByFromMemo(memo: Record<string, unknown> | undefined): StartedBy
   const value = memo?.startedBy;
   return (STARTED_BY as readonly unknown[]).includes(value) ? (value as StartedBy) : undefined;
 }
+
+/** What `bootstrap:retry` put in the memo of the run it started (attribution only, never business data). */
+function retryOriginFromMemo(memo: Record<string, unknown> | undefined): RetryOrigin | undefined {
+  const text = (key: string) => (typeof memo?.[key] === "string" && memo[key] !== "" ? (memo[key] as string) : undefined);
+  const previousRunId = text("retryOfRunId");
+  if (!previousRunId) return undefined;
+  return {
+    previousRunId,
+    previousStatus: text("retryOfStatus") ?? "unknown",
+    requestedBy: text("requestedBy") ?? "unknown",
+    reason: text("reason") ?? "no reason given",
+  };
+}
+
+const isFailureOfType = (error: unknown, type: string): boolean =>
+  error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === type;
 
 /** One line for the event store and the Web UI: the root cause's type and message. */
 function describeFailure(error: unknown): string {
@@ -64,7 +95,8 @@ interface Compensation {
 }
 
 /**
- * Bootstraps one organization: record the start, create the organization, provision its subdomain,
+ * Bootstraps one organization: load the recorded request (the start names only the organization),
+ * record the start, create the organization, provision its subdomain,
  * create and email its administrators' invitations, activate it. Each step is an activity that
  * writes its event with an idempotency key, so retries write once. A step that fails for good
  * (non-retryable, or out of attempts) records `organization.bootstrap.failed`, undoes the done steps
@@ -73,7 +105,7 @@ interface Compensation {
  */
 export async function organizationBootstrapWorkflow(rawInput: BootstrapWorkflowInput): Promise<BootstrapWorkflowResult> {
   const info = workflowInfo();
-  const parsed = bootstrapWorkflowInputSchema.safeParse(rawInput);
+  const parsed = bootstrapWorkflowIdentitySchema.safeParse(rawInput);
   if (!parsed.success || info.workflowId !== bootstrapWorkflowId(parsed.data.organizationId)) {
     // Nothing has been done and nothing can be: the starter has a bug. Fail loudly, write nothing.
     throw ApplicationFailure.create({
@@ -84,9 +116,25 @@ export async function organizationBootstrapWorkflow(rawInput: BootstrapWorkflowI
       nonRetryable: true,
     });
   }
-  const input = parsed.data;
-  const { subdomain, name: organizationName } = input.payload;
-  const ref: BootstrapRef = { workflowId: info.workflowId, runId: info.runId, organizationId: input.organizationId, eventId: input.eventId };
+  const { organizationId, eventId: eventIdHint } = parsed.data;
+
+  // Every business field comes from the store, never from the start: whoever sent the start.
+  setCurrentDetails("waiting for the recorded event");
+  const recorded = await loadSteps.loadRecordedBootstrap({ organizationId }).catch((error: unknown) => {
+    if (!isFailureOfType(error, FailureType.EventNotRecorded)) throw error;
+    throw ApplicationFailure.create({
+      type: FailureType.RecordedEventMissing,
+      message: `organization ${organizationId} has no recorded organization.bootstrap.initiated event: nothing was done (the start came without its event)`,
+      nonRetryable: true,
+    });
+  });
+  if (eventIdHint && eventIdHint !== recorded.eventId) {
+    log.warn("the start named another event than the recorded one; carrying out the recorded one", { eventIdHint, eventId: recorded.eventId });
+  }
+  const { subdomain, name: organizationName } = recorded.request;
+  upsertMemo({ organizationName, subdomain, eventId: recorded.eventId });
+  upsertSearchAttributes({ Subdomain: [subdomain] });
+  const ref: BootstrapRef = { workflowId: info.workflowId, runId: info.runId, organizationId, eventId: recorded.eventId };
   const undo: Compensation[] = [];
   let currentStep = "start";
   const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
@@ -97,7 +145,8 @@ export async function organizationBootstrapWorkflow(rawInput: BootstrapWorkflowI
 
   try {
     const startedBy = startedByFromMemo(info.memo);
-    if (startedBy) await step("recordWorkflowStarted", () => steps.recordWorkflowStarted(ref, { startedBy }));
+    const retry = startedBy === "retry" ? retryOriginFromMemo(info.memo) : undefined;
+    if (startedBy) await step("recordWorkflowStarted", () => steps.recordWorkflowStarted(ref, { startedBy, ...(retry ? { retry } : {}) }));
     else log.warn("no startedBy in the memo: the starter did not use bootstrapStartMetadata(); not recording the start");
 
     await step("createOrganization", () => steps.createOrganization(ref));
@@ -109,13 +158,18 @@ export async function organizationBootstrapWorkflow(rawInput: BootstrapWorkflowI
 
     // Ids and expiry are decided here, in history, so every retry of every activity agrees on them.
     const expiresAt = new Date(Date.now() + INVITATION_TTL_MS).toISOString();
-    const planned: PlannedInvitation[] = input.payload.admins.map((admin) => ({
-      invitationId: uuid4(),
-      email: admin.email,
-      firstName: admin.firstName,
-      lastName: admin.lastName,
-      expiresAt,
-    }));
+    // A retried run continues the earlier one: an administrator it already invited keeps that invitation.
+    const open = startedBy === "retry" ? await step("openInvitations", () => steps.openInvitations(ref)) : [];
+    const planned: PlannedInvitation[] = recorded.request.admins.map((admin) => {
+      const earlier = open.find((invitation) => invitation.email === admin.email);
+      return {
+        invitationId: earlier?.invitationId ?? uuid4(),
+        email: admin.email,
+        firstName: admin.firstName,
+        lastName: admin.lastName,
+        expiresAt: earlier?.expiresAt ?? expiresAt,
+      };
+    });
     undo.push({ step: "revokeInvitations", run: () => undoSteps.revokeInvitations(ref, planned) });
     await step("createInvitations", () => steps.createInvitations(ref, planned));
 
@@ -128,7 +182,7 @@ export async function organizationBootstrapWorkflow(rawInput: BootstrapWorkflowI
 
     await step("activateOrganization", () => steps.activateOrganization(ref));
     setCurrentDetails("active");
-    return { organizationId: input.organizationId, subdomain, dnsName: record.name, invitations: planned.length };
+    return { organizationId, subdomain, dnsName: record.name, invitations: planned.length };
   } catch (error) {
     const reason = describeFailure(error);
     const failedStep = currentStep;

@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { Client } from "@temporalio/client";
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from "@temporalio/worker";
-import { bootstrapInputFromEvent, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapInputFromEvent, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import type { BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
 import { emitArgs, EVENT_TYPES, type DomainEventRow } from "@org-bootstrap/shared/events/index.ts";
 import { stackEnv } from "../../../supabase/local/test/support/env.ts";
@@ -114,7 +114,10 @@ export function uniqueRequest(overrides: Partial<BootstrapRequest> = {}): Bootst
  * Records `organization.bootstrap.initiated` as the edge function does, reads the row back and
  * builds the workflow input from it with the shared builder (as the reconciler does).
  */
-export async function initiateBootstrap(supabase: SupabaseClient, request: BootstrapRequest = uniqueRequest()): Promise<BootstrapWorkflowInput> {
+export async function initiateBootstrap(
+  supabase: SupabaseClient,
+  request: BootstrapRequest = uniqueRequest(),
+): Promise<BootstrapStartIdentity & { readonly request: BootstrapRequest }> {
   const organizationId = randomUUID();
   const { error } = await supabase.rpc(
     "emit_domain_event",
@@ -123,7 +126,7 @@ export async function initiateBootstrap(supabase: SupabaseClient, request: Boots
   if (error) throw new Error(`emit_domain_event(initiated) failed: ${error.message}`);
   const [row] = await eventsOf(supabase, organizationId);
   if (!row) throw new Error("the initiated event was not stored");
-  return bootstrapInputFromEvent(row);
+  return { ...bootstrapInputFromEvent(row), request };
 }
 
 /** The organization's stream, in version order. */

@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import readline from "node:readline";
-import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import type { BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import type { BootstrapInputs } from "./floor.ts";
 import { DENO_BINARY, denoEnv, REPO_ROOT } from "../../../local/src/paths.ts";
 
@@ -21,7 +21,7 @@ export interface DenoCallerOptions {
 
 export interface DenoCaller {
   /** One start through the named target; resolves with its duration as Deno measured it (ms). */
-  start(target: string, input: BootstrapWorkflowInput): Promise<number>;
+  start(target: string, input: BootstrapStartIdentity): Promise<number>;
   /** One `organization.bootstrap.initiated` emit through the REST API, as the function makes it (ms). */
   emit(inputs: BootstrapInputs): Promise<number>;
   /** The emit, then the start of its workflow through the named target, timed together (ms). */

@@ -13,13 +13,13 @@
  *
  * Env: CALLER_TARGETS (JSON: name → { url, token }), TEMPORAL_NAMESPACE,
  *      CALLER_SUPABASE (JSON: { url, serviceRoleKey }; needed by `emit` and `emitThenStart`).
- * In:  one JSON line per call: { id, op: "start", target, input } (input: a BootstrapWorkflowInput),
+ * In:  one JSON line per call: { id, op: "start", target, input } (input: a BootstrapStartIdentity),
  *      { id, op: "emit", inputs } or { id, op: "emitThenStart", target, inputs } (inputs: the
  *      organization id, form and event metadata), all built by the benchmark as for its other paths.
  * Out: `ready` first, then one JSON line per call: { id, ms } or { id, error }.
  */
 import { createClient } from "@supabase/supabase-js";
-import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import type { BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import type { BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
 import type { EventMetadata } from "@org-bootstrap/shared/events/index.ts";
 import { createTemporalClient, type TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
@@ -46,7 +46,7 @@ interface EmitInputs {
 }
 
 type CallRequest =
-  | { readonly id: number; readonly op: "start"; readonly target: string; readonly input: BootstrapWorkflowInput }
+  | { readonly id: number; readonly op: "start"; readonly target: string; readonly input: BootstrapStartIdentity }
   | { readonly id: number; readonly op: "emit"; readonly inputs: EmitInputs }
   | { readonly id: number; readonly op: "emitThenStart"; readonly target: string; readonly inputs: EmitInputs };
 
@@ -95,7 +95,7 @@ async function timedEmitThenStart(target: string, inputs: EmitInputs): Promise<n
   const client = temporalClient(target);
   const began = performance.now();
   const eventId = await emit(events, inputs);
-  const result = await client.startWorkflow(edgeStartRequest({ eventId, organizationId: inputs.organizationId, payload: inputs.form }));
+  const result = await client.startWorkflow(edgeStartRequest({ eventId, organizationId: inputs.organizationId }));
   const elapsed = performance.now() - began;
   expectStarted(result);
   return elapsed;

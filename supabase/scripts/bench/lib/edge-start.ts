@@ -2,10 +2,10 @@
  * StartWorkflowExecution as the edge function sends it (the shared builder, the event id as
  * requestId). Runs under Node (proxy-overhead.ts) and Deno (deno-caller.ts).
  */
-import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import type { StartWorkflowOptions, StartWorkflowResult, TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 
-export function edgeStartRequest(input: BootstrapWorkflowInput): StartWorkflowOptions {
+export function edgeStartRequest(input: BootstrapStartIdentity): StartWorkflowOptions {
   return { ...bootstrapWorkflowStart(input, "edge"), requestId: input.eventId };
 }
 
@@ -15,7 +15,7 @@ export function expectStarted(result: StartWorkflowResult): void {
 }
 
 /** One start, the request built before the timer: the call alone, in ms. */
-export async function timedEdgeStart(client: TemporalClient, input: BootstrapWorkflowInput): Promise<number> {
+export async function timedEdgeStart(client: TemporalClient, input: BootstrapStartIdentity): Promise<number> {
   const request = edgeStartRequest(input);
   const began = performance.now();
   const result = await client.startWorkflow(request);

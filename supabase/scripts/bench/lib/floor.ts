@@ -42,5 +42,5 @@ export async function floorEmit(db: pg.Pool, inputs: BootstrapInputs): Promise<s
 /** Both floor calls, chained as the function chains its own (the start built once the event id is known). */
 export async function floorBootstrap(system: BenchSystem, inputs: BootstrapInputs): Promise<void> {
   const eventId = await floorEmit(system.db, inputs);
-  await system.temporal.workflow.start(BOOTSTRAP_WORKFLOW_TYPE, bootstrapStartOptions({ eventId, organizationId: inputs.organizationId, payload: inputs.form }, "edge"));
+  await system.temporal.workflow.start(BOOTSTRAP_WORKFLOW_TYPE, bootstrapStartOptions({ eventId, organizationId: inputs.organizationId }, "edge"));
 }
