@@ -1,8 +1,9 @@
 /**
  * The proxy faces the internet: everything but an authenticated, allowlisted unary call is
- * refused before it reaches Temporal. Each refusal is checked two ways: the answer the
- * caller gets, and that Temporal never saw the call (the workflow does not exist, or an
- * existing one is untouched). A recording HTTP/2 upstream proves no refused call is
+ * refused before it reaches Temporal, and so is any start but the identity-only one the edge
+ * function sends (every case below starts from that request, built by the shared builders).
+ * Each refusal is checked two ways: the answer the caller gets, and that Temporal never saw the
+ * call (the workflow does not exist, or an existing one is untouched). A recording HTTP/2 upstream proves no refused call is
  * forwarded at all, including the ones Temporal itself would also have refused.
  */
 import assert from "node:assert/strict";
@@ -15,9 +16,17 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { encodeFrame } from "@org-bootstrap/shared/grpc-web/frame.ts";
 import { GrpcStatus, isUnauthenticated } from "@org-bootstrap/shared/grpc-web/status.ts";
-import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
+import { bootstrapWorkflowStart } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { createTemporalClient, startWorkflowExecutionRequest } from "@org-bootstrap/shared/temporal/client.ts";
+import { encodeJsonPayload, encodeSearchAttributePayload } from "@org-bootstrap/shared/temporal/payload.ts";
 import { enums, workflowservice, workflowServicePath } from "@org-bootstrap/shared/temporal/proto.ts";
-import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
+import {
+  BOOTSTRAP_TASK_QUEUE,
+  BOOTSTRAP_WORKFLOW_TYPE,
+  PROXY_STARTED_BY,
+  bootstrapWorkflowId,
+  organizationIdFromWorkflowId,
+} from "@org-bootstrap/shared/workflow-contract.ts";
 import { stackEnv } from "../../supabase/local/test/support/env.ts";
 import { connectTemporal, freshWorkflowId, rawCall, startTestProxy, terminateAll, workflowExists, type TestProxy } from "./support/proxy-harness.ts";
 
@@ -27,23 +36,61 @@ type StartFields = temporal.api.workflowservice.v1.StartWorkflowExecutionRequest
 
 const namespace = () => stackEnv().temporalNamespace;
 
+/** The edge function's start for an organization (the shared builders, the event id as requestId). */
+function edgeStart(organizationId: string = randomUUID(), eventId: string = randomUUID()): StartFields {
+  return startWorkflowExecutionRequest(namespace(), "hostile-test", { ...bootstrapWorkflowStart({ organizationId, eventId }, PROXY_STARTED_BY), requestId: eventId });
+}
+
+/** The edge function's start, with `fields` changed; the workflow id's organization is the input's unless `fields` say otherwise. */
 function startRequest(fields: StartFields = {}): { workflowId: string; message: Uint8Array } {
   const workflowId = fields.workflowId ?? freshWorkflowId();
-  const message = workflowservice.StartWorkflowExecutionRequest.encode({
-    namespace: namespace(),
-    workflowType: { name: BOOTSTRAP_WORKFLOW_TYPE },
-    taskQueue: { name: BOOTSTRAP_TASK_QUEUE },
-    requestId: randomUUID(),
-    identity: "hostile-test",
-    workflowIdReusePolicy: enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-    ...fields,
-    workflowId,
-  }).finish();
+  const organizationId = organizationIdFromWorkflowId(workflowId) ?? randomUUID();
+  const message = workflowservice.StartWorkflowExecutionRequest.encode({ ...edgeStart(organizationId), ...fields, workflowId }).finish();
   return { workflowId, message };
 }
 
+/** A forged start: the edge's own request for an organization, with what a token holder would change. */
+const forgedStart = (forge: (start: StartFields) => StartFields) => (): StartFields => {
+  const organizationId = randomUUID();
+  const start = edgeStart(organizationId);
+  return { ...start, workflowId: bootstrapWorkflowId(organizationId), ...forge(start) };
+};
+const businessInput = (organizationId: string) =>
+  ({ organizationId, eventId: randomUUID(), payload: { name: "Evil", subdomain: "evil", admins: [{ email: "attacker@example.com" }] } });
+
 /** Starts that break one rule each; none may reach Temporal. */
 const refusedStarts: Array<{ name: string; fields: () => StartFields; reason: RegExp }> = [
+  // The input and what a start may carry besides it: the identity only, as the edge function sends it.
+  {
+    name: "an input carrying business fields (the pre-empt and race forgery)",
+    fields: forgedStart((start) => ({ input: { payloads: [encodeJsonPayload(businessInput(organizationIdFromWorkflowId(start.workflowId!)!))] } })),
+    reason: /input must be the identity \{organizationId, eventId\} only .*Unrecognized key: "payload"/,
+  },
+  { name: "two input payloads", fields: forgedStart((start) => ({ input: { payloads: [...start.input!.payloads!, encodeJsonPayload({ subdomain: "evil" })] } })), reason: /input must be exactly one payload.*got 2/ },
+  { name: "an input for another organization", fields: forgedStart(() => ({ input: { payloads: [encodeJsonPayload({ organizationId: randomUUID(), eventId: randomUUID() })] } })), reason: /input organizationId must be the workflow id's/ },
+  { name: "a memo for another organization", fields: forgedStart((start) => ({ memo: { fields: { ...start.memo!.fields, organizationId: encodeJsonPayload(randomUUID()) } } })), reason: /memo organizationId must be/ },
+  { name: "an unknown memo key", fields: forgedStart((start) => ({ memo: { fields: { ...start.memo!.fields, subdomain: encodeJsonPayload("evil") } } })), reason: /memo key "subdomain" is not allowed/ },
+  { name: "memo startedBy sweep", fields: forgedStart((start) => ({ memo: { fields: { ...start.memo!.fields, startedBy: encodeJsonPayload("sweep") } } })), reason: /memo startedBy must be "edge"/ },
+  { name: "an oversize memo value", fields: forgedStart((start) => ({ memo: { fields: { ...start.memo!.fields, startedBy: encodeJsonPayload("e".repeat(1000)) } } })), reason: /over the 100-byte limit/ },
+  {
+    name: "an unregistered search attribute",
+    fields: forgedStart((start) => ({ searchAttributes: { indexedFields: { ...start.searchAttributes!.indexedFields, CustomerTier: encodeSearchAttributePayload("Keyword", "gold") } } })),
+    reason: /search attribute "CustomerTier" is not registered/,
+  },
+  {
+    name: "the Subdomain search attribute",
+    fields: forgedStart((start) => ({ searchAttributes: { indexedFields: { ...start.searchAttributes!.indexedFields, Subdomain: encodeSearchAttributePayload("Keyword", "evil") } } })),
+    reason: /search attribute Subdomain is not set by a start/,
+  },
+  {
+    name: "an OrganizationId search attribute for another organization",
+    fields: forgedStart((start) => ({ searchAttributes: { indexedFields: { ...start.searchAttributes!.indexedFields, OrganizationId: encodeSearchAttributePayload("Keyword", randomUUID()) } } })),
+    reason: /search attribute OrganizationId must be/,
+  },
+  { name: "userMetadata.details", fields: forgedStart((start) => ({ userMetadata: { ...start.userMetadata, details: encodeJsonPayload("# official") } })), reason: /userMetadata: fields not allowed through this proxy: details/ },
+  { name: "an oversize summary", fields: forgedStart(() => ({ userMetadata: { summary: encodeJsonPayload("s".repeat(1000)) } })), reason: /over the 256-byte limit/ },
+  { name: "a workflowExecutionTimeout", fields: forgedStart(() => ({ workflowExecutionTimeout: { nanos: 1_000_000 } })), reason: /fields not allowed through this proxy: workflowExecutionTimeout/ },
+  // The request's own fields.
   { name: "a workflow type not on the allowlist", fields: () => ({ workflowType: { name: "deleteEverythingWorkflow" } }), reason: /workflow type "deleteEverythingWorkflow" is not allowed/ },
   { name: "another task queue", fields: () => ({ taskQueue: { name: "some-other-queue" } }), reason: /task queue "some-other-queue" is not allowed/ },
   { name: "a sticky task queue", fields: () => ({ taskQueue: { name: BOOTSTRAP_TASK_QUEUE, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY } }), reason: /only normal task queues/ },

@@ -1,59 +1,106 @@
 /**
  * The proxy's allowlist as a pure function: given a request, what is forwarded. The same
  * rules are exercised over the network against the real Temporal in proxy-hostile.test.ts;
- * here are the properties only visible in the bytes.
+ * here are the properties only visible in the bytes, and every forged start a holder of the
+ * proxy token could send in place of the edge function's.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { temporal } from "@temporalio/proto";
+import { bootstrapWorkflowStart } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { GrpcStatus } from "@org-bootstrap/shared/grpc-web/status.ts";
+import { startWorkflowExecutionRequest } from "@org-bootstrap/shared/temporal/client.ts";
+import { encodeJsonPayload, encodeSearchAttributePayload } from "@org-bootstrap/shared/temporal/payload.ts";
 import { enums, workflowservice } from "@org-bootstrap/shared/temporal/proto.ts";
-import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
-import { bootstrapPolicy, checkRequest, isBootstrapWorkflowId } from "../src/proxy/policy.ts";
+import { BOOTSTRAP_TASK_QUEUE, PROXY_STARTED_BY, bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
+import { START_LIMITS, bootstrapPolicy, checkRequest, isBootstrapWorkflowId } from "../src/proxy/policy.ts";
+
+type StartRequest = temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
+type Payload = temporal.api.common.v1.Payload.$Properties;
 
 const policy = bootstrapPolicy("default");
-const allowedStart = {
-  namespace: "default",
-  workflowId: bootstrapWorkflowId("3b7c1e9e-0d7a-4f1e-9a55-1f0e4a0b2c3d"),
-  workflowType: { name: BOOTSTRAP_WORKFLOW_TYPE },
-  taskQueue: { name: BOOTSTRAP_TASK_QUEUE },
-  requestId: "event-1",
-  workflowIdReusePolicy: enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-};
+const Request = workflowservice.StartWorkflowExecutionRequest;
+const organizationId = "3b7c1e9e-0d7a-4f1e-9a55-1f0e4a0b2c3d";
+const eventId = "9f1c2b3a-4d5e-4f60-8a7b-1c2d3e4f5a6b";
+const foreignOrganizationId = "0c6f9a3e-5b1d-4e2a-8f7c-6d5e4c3b2a19";
+const utf8 = (text: string) => new TextEncoder().encode(text);
 
-test("given an allowed start, when checked, then the same request is forwarded", () => {
-  const bytes = workflowservice.StartWorkflowExecutionRequest.encode(allowedStart).finish();
-  const verdict = checkRequest("StartWorkflowExecution", bytes, policy);
-  assert.ok(verdict.ok);
-  assert.equal(verdict.workflowId, allowedStart.workflowId);
+/** The edge function's start, exactly as it builds and encodes it (handler.ts, app.ts's client identity). */
+function edgeRequest(identity = { organizationId, eventId }): StartRequest {
+  return startWorkflowExecutionRequest("default", "organization-bootstrap edge function", {
+    ...bootstrapWorkflowStart(identity, PROXY_STARTED_BY),
+    requestId: identity.eventId,
+  });
+}
+
+const encode = (request: StartRequest): Uint8Array => Request.encode(request).finish();
+const check = (bytes: Uint8Array) => checkRequest("StartWorkflowExecution", bytes, policy);
+
+/** A payload with JSON data written by hand: for bytes the shared encoder would never write. */
+const rawJsonPayload = (data: string | Uint8Array, metadata: Record<string, string> = { encoding: "json/plain" }): Payload => ({
+  metadata: Object.fromEntries(Object.entries(metadata).map(([key, value]) => [key, utf8(value)])),
+  data: typeof data === "string" ? utf8(data) : data,
+});
+
+const keyword = (value: string) => encodeSearchAttributePayload("Keyword", value);
+
+test("given the edge function's real start, when checked, then it is forwarded byte for byte", () => {
+  const bytes = encode(edgeRequest());
+  const verdict = check(bytes);
+  assert.ok(verdict.ok, verdict.ok ? "" : verdict.reason);
+  assert.equal(verdict.workflowId, bootstrapWorkflowId(organizationId));
   assert.deepEqual(new Uint8Array(verdict.message), new Uint8Array(bytes));
 });
 
+test("given the edge's start without a summary, then it is allowed too (the summary is only a label)", () => {
+  const request = edgeRequest();
+  request.userMetadata = null;
+  assert.ok(check(encode(request)).ok);
+});
+
 test("given fields this proxy version does not know, when forwarded, then they are dropped", () => {
-  const known = workflowservice.StartWorkflowExecutionRequest.encode(allowedStart).finish();
+  const known = encode(edgeRequest());
   // Field 1000, length-delimited, "abc": a future field Temporal might act on but these checks cannot see.
   const withUnknown = new Uint8Array([...known, 0xc2, 0x3e, 3, 0x61, 0x62, 0x63]);
-  const verdict = checkRequest("StartWorkflowExecution", withUnknown, policy);
+  const verdict = check(withUnknown);
   assert.ok(verdict.ok);
   assert.deepEqual(new Uint8Array(verdict.message), new Uint8Array(known));
+});
+
+test("given JSON that means the same to JSON.parse but is spelled otherwise, then what is forwarded is written anew from the checked values", () => {
+  // A duplicate key (the last wins in JSON.parse; another parser might keep the first), padding.
+  const request = edgeRequest();
+  request.input = { payloads: [rawJsonPayload(`{"organizationId":"${foreignOrganizationId}","organizationId":"${organizationId}", "eventId":"${eventId}"}`)] };
+  request.memo!.fields!["startedBy"] = rawJsonPayload(' "edge" ');
+  const verdict = check(encode(request));
+  assert.ok(verdict.ok, verdict.ok ? "" : verdict.reason);
+  assert.deepEqual(new Uint8Array(verdict.message), new Uint8Array(encode(edgeRequest())));
 });
 
 test("given a repeated task queue field, then the checks see the merged message Temporal would see", () => {
   // Protobuf merges a repeated embedded message (Go and protobufjs alike): a sticky queue in an
   // earlier copy survives a harmless later copy, and must be refused.
-  const sticky = { name: BOOTSTRAP_TASK_QUEUE, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: "sneaky" };
-  const first = workflowservice.StartWorkflowExecutionRequest.encode({ ...allowedStart, taskQueue: sticky }).finish();
-  const second = workflowservice.StartWorkflowExecutionRequest.encode({ taskQueue: { name: BOOTSTRAP_TASK_QUEUE } }).finish();
-  const verdict = checkRequest("StartWorkflowExecution", new Uint8Array([...first, ...second]), policy);
+  const sticky = edgeRequest();
+  sticky.taskQueue = { name: BOOTSTRAP_TASK_QUEUE, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY, normalName: "sneaky" };
+  const second = Request.encode({ taskQueue: { name: BOOTSTRAP_TASK_QUEUE } }).finish();
+  const verdict = check(new Uint8Array([...encode(sticky), ...second]));
   assert.ok(!verdict.ok);
   assert.equal(verdict.code, GrpcStatus.PERMISSION_DENIED);
   assert.match(verdict.reason, /only normal task queues/);
 });
 
+test("given a repeated memo, then the maps merge as Temporal would merge them, and an extra key in either copy is refused", () => {
+  const first = Request.encode({ memo: { fields: { subdomain: encodeJsonPayload("evil") } } }).finish();
+  const verdict = check(new Uint8Array([...first, ...encode(edgeRequest())]));
+  assert.ok(!verdict.ok);
+  assert.match(verdict.reason, /memo key "subdomain" is not allowed/);
+});
+
 test("given undecodable bytes, then INVALID_ARGUMENT; given a wrong namespace, then PERMISSION_DENIED", () => {
-  const garbage = checkRequest("StartWorkflowExecution", new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), policy);
+  const garbage = check(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
   assert.ok(!garbage.ok);
   assert.equal(garbage.code, GrpcStatus.INVALID_ARGUMENT);
-  const other = checkRequest("DescribeWorkflowExecution", workflowservice.DescribeWorkflowExecutionRequest.encode({ namespace: "other", execution: { workflowId: allowedStart.workflowId } }).finish(), policy);
+  const other = checkRequest("DescribeWorkflowExecution", workflowservice.DescribeWorkflowExecutionRequest.encode({ namespace: "other", execution: { workflowId: bootstrapWorkflowId(organizationId) } }).finish(), policy);
   assert.ok(!other.ok);
   assert.equal(other.code, GrpcStatus.PERMISSION_DENIED);
   assert.match(other.reason, /namespace "other" is not allowed/);
@@ -65,3 +112,83 @@ test("bootstrap workflow ids are the prefix plus a short id of safe characters",
     assert.ok(!isBootstrapWorkflowId(id), id);
   }
 });
+
+/**
+ * Forged starts: the edge function's real request with one thing changed. Each must be refused
+ * with the reason given, whatever else it gets right.
+ */
+const forged: Array<{ name: string; forge: (request: StartRequest) => void; reason: RegExp; code?: number }> = [
+  // The input: identity only.
+  {
+    name: "the old input shape, carrying the business fields",
+    forge: (r) => { r.input = { payloads: [encodeJsonPayload({ eventId, organizationId, payload: { name: "Evil", subdomain: "evil", admins: [{ email: "attacker@example.com" }] } })] }; },
+    reason: /input must be the identity \{organizationId, eventId\} only .*Unrecognized key: "payload"/,
+  },
+  { name: "a second payload", forge: (r) => { r.input!.payloads!.push(encodeJsonPayload({ subdomain: "evil" })); }, reason: /input must be exactly one payload.*got 2/ },
+  { name: "no input", forge: (r) => { r.input = null; }, reason: /input must be exactly one payload.*got 0/ },
+  { name: "an input for another organization", forge: (r) => { r.input = { payloads: [encodeJsonPayload({ organizationId: foreignOrganizationId, eventId })] }; }, reason: /input organizationId must be the workflow id's organization id/ },
+  { name: "an input with the organization id in upper case", forge: (r) => { r.input = { payloads: [encodeJsonPayload({ organizationId: organizationId.toUpperCase(), eventId })] }; }, reason: /input organizationId must be the workflow id's organization id/ },
+  { name: "an input without the event id", forge: (r) => { r.input = { payloads: [encodeJsonPayload({ organizationId })] }; }, reason: /input eventId is required/ },
+  { name: "an input whose event id is not a UUID", forge: (r) => { r.input = { payloads: [encodeJsonPayload({ organizationId, eventId: "1; drop table" })] }; }, reason: /input must be the identity .*eventId: Invalid UUID/ },
+  { name: "an input that is not an object", forge: (r) => { r.input = { payloads: [encodeJsonPayload([organizationId, eventId])] }; }, reason: /input must be the identity/ },
+  { name: "an input over the size bound", forge: (r) => { r.input = { payloads: [rawJsonPayload(`{"organizationId":"${organizationId}",${" ".repeat(START_LIMITS.inputBytes)}"eventId":"${eventId}"}`)] }; }, reason: /input is \d+ bytes, over the 1024-byte limit/ },
+  { name: "an input in another encoding", forge: (r) => { r.input = { payloads: [rawJsonPayload(`{"organizationId":"${organizationId}","eventId":"${eventId}"}`, { encoding: "binary/plain" })] }; }, reason: /input must have metadata encoding "json\/plain"/ },
+  { name: "an input with extra payload metadata", forge: (r) => { r.input!.payloads![0]!.metadata!["encryption-key-id"] = utf8("x"); }, reason: /input: metadata not allowed through this proxy: "encryption-key-id"/ },
+  { name: "an input stored elsewhere (external payloads)", forge: (r) => { r.input!.payloads![0]!.externalPayloads = [{ sizeBytes: 10 as never }]; }, reason: /input: fields not allowed through this proxy: externalPayloads/ },
+  { name: "an input that is not JSON", forge: (r) => { r.input = { payloads: [rawJsonPayload("{organizationId}")] }; }, reason: /input is not valid UTF-8 JSON/, code: GrpcStatus.INVALID_ARGUMENT },
+  { name: "an input that is not UTF-8", forge: (r) => { r.input = { payloads: [rawJsonPayload(new Uint8Array([0x22, 0xff, 0x22]))] }; }, reason: /input is not valid UTF-8 JSON/, code: GrpcStatus.INVALID_ARGUMENT },
+  {
+    name: "an upper-case workflow id (a second workflow for the same organization)",
+    forge: (r) => { r.workflowId = bootstrapWorkflowId(organizationId.toUpperCase()); r.input = { payloads: [encodeJsonPayload({ organizationId: organizationId.toUpperCase(), eventId })] }; },
+    reason: /workflow id must be org-bootstrap-<organization id as a lower-case UUID>/,
+  },
+  { name: "a workflow id that is not a UUID", forge: (r) => { r.workflowId = bootstrapWorkflowId("acme"); }, reason: /lower-case UUID/ },
+
+  // The memo: organizationId, eventId, startedBy, as the edge writes them.
+  { name: "a memo for another organization", forge: (r) => { r.memo!.fields!["organizationId"] = encodeJsonPayload(foreignOrganizationId); }, reason: new RegExp(`memo organizationId must be "${organizationId}"`) },
+  { name: "a memo with an unknown key", forge: (r) => { r.memo!.fields!["subdomain"] = encodeJsonPayload("evil"); }, reason: /memo key "subdomain" is not allowed through this proxy \(only organizationId, eventId, startedBy\)/ },
+  { name: "a memo startedBy other than the edge", forge: (r) => { r.memo!.fields!["startedBy"] = encodeJsonPayload("sweep"); }, reason: /memo startedBy must be "edge"/ },
+  { name: "a memo with another event id", forge: (r) => { r.memo!.fields!["eventId"] = encodeJsonPayload(foreignOrganizationId); }, reason: new RegExp(`memo eventId must be "${eventId}"`) },
+  { name: "no memo", forge: (r) => { r.memo = null; }, reason: /memo must hold organizationId, eventId, startedBy/ },
+  { name: "a memo without startedBy", forge: (r) => { delete r.memo!.fields!["startedBy"]; }, reason: /memo must hold startedBy/ },
+  { name: "an oversize memo value", forge: (r) => { r.memo!.fields!["startedBy"] = encodeJsonPayload("e".repeat(START_LIMITS.memoValueBytes)); }, reason: /memo startedBy is 102 bytes, over the 100-byte limit/ },
+  { name: "a memo value that is not a string", forge: (r) => { r.memo!.fields!["startedBy"] = encodeJsonPayload({ edge: true }); }, reason: /memo startedBy must be a JSON string/ },
+
+  // Search attributes: OrganizationId and StartedBy, Keywords, as the edge writes them.
+  { name: "an unregistered search attribute", forge: (r) => { r.searchAttributes!.indexedFields!["CustomerTier"] = keyword("gold"); }, reason: /search attribute "CustomerTier" is not registered/ },
+  { name: "the Subdomain search attribute (the workflow sets it)", forge: (r) => { r.searchAttributes!.indexedFields!["Subdomain"] = keyword("evil"); }, reason: /search attribute Subdomain is not set by a start/ },
+  { name: "an OrganizationId search attribute for another organization", forge: (r) => { r.searchAttributes!.indexedFields!["OrganizationId"] = keyword(foreignOrganizationId); }, reason: new RegExp(`search attribute OrganizationId must be "${organizationId}"`) },
+  { name: "a StartedBy search attribute other than the edge", forge: (r) => { r.searchAttributes!.indexedFields!["StartedBy"] = keyword("sweep"); }, reason: /search attribute StartedBy must be "edge"/ },
+  { name: "a search attribute without its type", forge: (r) => { r.searchAttributes!.indexedFields!["StartedBy"] = encodeJsonPayload("edge"); }, reason: /search attribute StartedBy must have metadata type "Keyword"/ },
+  { name: "a search attribute of another type", forge: (r) => { r.searchAttributes!.indexedFields!["StartedBy"] = encodeSearchAttributePayload("Text", "edge"); }, reason: /search attribute StartedBy must have metadata type "Keyword"/ },
+  { name: "an oversize search attribute value", forge: (r) => { r.searchAttributes!.indexedFields!["StartedBy"] = keyword("e".repeat(200)); }, reason: /search attribute StartedBy is 202 bytes, over the 100-byte limit/ },
+  { name: "search attributes without StartedBy", forge: (r) => { delete r.searchAttributes!.indexedFields!["StartedBy"]; }, reason: /search attributes must include StartedBy/ },
+
+  // User metadata: a short printable summary, nothing else.
+  { name: "userMetadata.details", forge: (r) => { r.userMetadata!.details = encodeJsonPayload("# Looks official\n[click](https://evil.example)"); }, reason: /userMetadata: fields not allowed through this proxy: details/ },
+  { name: "an oversize summary", forge: (r) => { r.userMetadata!.summary = encodeJsonPayload("s".repeat(START_LIMITS.summaryBytes)); }, reason: /userMetadata summary is 258 bytes, over the 256-byte limit/ },
+  { name: "a summary with a bidi override", forge: (r) => { r.userMetadata!.summary = encodeJsonPayload("Bootstrap organization \u202eelppa"); }, reason: /userMetadata summary must be one line of printable text/ },
+  { name: "a summary that is not a string", forge: (r) => { r.userMetadata!.summary = encodeJsonPayload(42); }, reason: /userMetadata summary must be a JSON string/ },
+
+  // Timeouts: a forged start could time the organization's only run out.
+  { name: "a workflowExecutionTimeout", forge: (r) => { r.workflowExecutionTimeout = { seconds: 1 as never }; }, reason: /fields not allowed through this proxy: workflowExecutionTimeout/ },
+  { name: "a zero workflowExecutionTimeout (any is refused)", forge: (r) => { r.workflowExecutionTimeout = { seconds: 0 as never, nanos: 0 }; }, reason: /fields not allowed through this proxy: workflowExecutionTimeout/ },
+  { name: "a workflowRunTimeout", forge: (r) => { r.workflowRunTimeout = { nanos: 1_000_000 }; }, reason: /fields not allowed through this proxy: workflowRunTimeout/ },
+  { name: "a workflowTaskTimeout", forge: (r) => { r.workflowTaskTimeout = { seconds: 1 as never }; }, reason: /fields not allowed through this proxy: workflowTaskTimeout/ },
+
+  // The caller's free-text fields.
+  { name: "an oversize identity", forge: (r) => { r.identity = "i".repeat(START_LIMITS.identityBytes + 1); }, reason: /identity is over the 256-byte limit/ },
+  { name: "an identity with a line break", forge: (r) => { r.identity = "edge\nstarted by the platform team"; }, reason: /identity must be one line of printable text/ },
+  { name: "an oversize requestId", forge: (r) => { r.requestId = "r".repeat(START_LIMITS.requestIdBytes + 1); }, reason: /requestId is over the 256-byte limit/ },
+];
+
+for (const { name, forge, reason, code } of forged) {
+  test(`given the edge's start with ${name}, then it is refused`, () => {
+    const request = edgeRequest();
+    forge(request);
+    const verdict = check(encode(request));
+    assert.ok(!verdict.ok, "refused");
+    assert.equal(verdict.code, code ?? GrpcStatus.PERMISSION_DENIED, verdict.reason);
+    assert.match(verdict.reason, reason);
+  });
+}

@@ -9,9 +9,10 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { after, test } from "node:test";
+import { bootstrapWorkflowStart } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { isUnavailable } from "@org-bootstrap/shared/grpc-web/status.ts";
 import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
-import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
+import { PROXY_STARTED_BY, organizationIdFromWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import { silentProgress } from "../../supabase/local/src/log.ts";
 import { freePort } from "../../supabase/local/src/net.ts";
 import { startTemporalDevServer, type RunningTemporal } from "../../supabase/local/src/temporal/dev-server.ts";
@@ -32,8 +33,9 @@ test("the proxy starts before Temporal, answers UNAVAILABLE while it is down, an
   const startTemporal = () => startTemporalDevServer({ dataDir, ports, progress: silentProgress });
   harness = await startTestProxy({ temporalAddress: `127.0.0.1:${ports.grpc}` });
   const client = createTemporalClient({ proxyUrl: harness.proxy.url, proxyToken: harness.token, namespace: stackEnv().temporalNamespace });
-  const start = (workflowId: string) =>
-    client.startWorkflow({ workflowId, workflowType: BOOTSTRAP_WORKFLOW_TYPE, taskQueue: BOOTSTRAP_TASK_QUEUE, args: [], requestId: randomUUID() });
+  // The edge function's start, the only shape the proxy forwards.
+  const start = (workflowId: string, eventId = randomUUID()) =>
+    client.startWorkflow({ ...bootstrapWorkflowStart({ organizationId: organizationIdFromWorkflowId(workflowId)!, eventId }, PROXY_STARTED_BY), requestId: eventId });
   const healthy = async () => (await fetch(`${harness!.proxy.url}/healthz`)).status === 200;
 
   const first = freshWorkflowId();

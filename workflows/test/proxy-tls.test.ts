@@ -13,10 +13,11 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
+import { bootstrapWorkflowStart } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { isUnavailable } from "@org-bootstrap/shared/grpc-web/status.ts";
 import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { workflowservice } from "@org-bootstrap/shared/temporal/proto.ts";
-import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
+import { PROXY_STARTED_BY } from "@org-bootstrap/shared/workflow-contract.ts";
 import { parseProxyEnv } from "../src/proxy/env.ts";
 import { startProxy } from "../src/proxy/server.ts";
 
@@ -53,13 +54,13 @@ after(async () => {
 });
 
 const startOnce = (url: string, token: string) =>
-  createTemporalClient({ proxyUrl: url, proxyToken: token, namespace: "default" }).startWorkflow({
-    workflowId: bootstrapWorkflowId(randomUUID()),
-    workflowType: BOOTSTRAP_WORKFLOW_TYPE,
-    taskQueue: BOOTSTRAP_TASK_QUEUE,
-    args: [],
-    requestId: randomUUID(),
-  });
+  createTemporalClient({ proxyUrl: url, proxyToken: token, namespace: "default" }).startWorkflow(edgeStart());
+
+/** The edge function's start for a new organization: the only shape the proxy forwards. */
+function edgeStart() {
+  const eventId = randomUUID();
+  return { ...bootstrapWorkflowStart({ organizationId: randomUUID(), eventId }, PROXY_STARTED_BY), requestId: eventId };
+}
 
 test("with TEMPORAL_TLS_CA and TEMPORAL_API_KEY, calls go over verified TLS with the API key, never the caller's token", async () => {
   const token = randomBytes(32).toString("hex");

@@ -45,27 +45,33 @@ function row(overrides: Record<string, unknown> = {}) {
   };
 }
 
-/** A Temporal that knows which workflow ids exist, and who started each. */
+/** A Temporal that knows which workflow ids exist, who started each, and how each closed. */
 function fakeTemporal(options: { failStart?: (input: BootstrapStartIdentity) => Error | undefined } = {}) {
-  const runs = new Map<string, { runId: string; startedBy: StartedBy }>();
+  const runs = new Map<string, { runId: string; startedBy: StartedBy; status: string; didNothing?: boolean }>();
   const calls: string[] = [];
   const starter: BootstrapStarter = {
-    async start(input, startedBy): Promise<StartResult> {
-      calls.push(`start ${input.organizationId} ${startedBy}`);
+    async start(input, startedBy, startOptions = {}): Promise<StartResult> {
+      calls.push(`start ${input.organizationId} ${startedBy}${startOptions.replacingRunThatDidNothing ? " replacing" : ""}`);
       await new Promise((resolve) => setImmediate(resolve));
       const failure = options.failStart?.(input);
       if (failure) throw failure;
       const workflowId = `org-bootstrap-${input.organizationId}`;
-      if (runs.has(workflowId)) return { status: "already_started" };
+      const existing = runs.get(workflowId);
+      // REJECT_DUPLICATE, or ALLOW_DUPLICATE_FAILED_ONLY when replacing.
+      if (existing && !(startOptions.replacingRunThatDidNothing && existing.status !== "RUNNING" && existing.status !== "COMPLETED")) return { status: "already_started" };
       const runId = randomUUID();
-      runs.set(workflowId, { runId, startedBy });
+      runs.set(workflowId, { runId, startedBy, status: "RUNNING" });
       return { status: "started", runId };
     },
     async describe(workflowId) {
       calls.push(`describe ${workflowId}`);
       const run = runs.get(workflowId);
       if (!run) throw new Error(`no workflow ${workflowId}`);
-      return { runId: run.runId, startedBy: run.startedBy, status: "RUNNING" };
+      return { runId: run.runId, startedBy: run.startedBy, status: run.status };
+    },
+    async closedHavingDoneNothing(workflowId) {
+      calls.push(`result ${workflowId}`);
+      return runs.get(workflowId)?.didNothing === true;
     },
   };
   return { starter, runs, calls };
@@ -217,7 +223,7 @@ test("ensure: the path that creates the run records it; a second path finds it a
 test("ensure: the sweep records a run it finds without a record, naming the starter from the run's memo", async () => {
   const temporal = fakeTemporal();
   const event = row();
-  temporal.runs.set(`org-bootstrap-${event.stream_id}`, { runId: "run-by-edge", startedBy: "edge" });
+  temporal.runs.set(`org-bootstrap-${event.stream_id}`, { runId: "run-by-edge", startedBy: "edge", status: "RUNNING" });
   const { ensurer, records } = ensurerWith(temporal);
   const outcome = await ensurer.ensure(event, "sweep");
   assert.deepEqual(outcome, { kind: "already_started", eventId: event.id, workflowId: `org-bootstrap-${event.stream_id}`, runId: "run-by-edge", startedBy: "edge" });
@@ -268,6 +274,7 @@ test("sweep: starts do not wait for their records, and the next page is read whi
       return temporal.starter.start(input, startedBy);
     },
     describe: (workflowId) => temporal.starter.describe(workflowId),
+    closedHavingDoneNothing: (workflowId) => temporal.starter.closedHavingDoneNothing(workflowId),
   };
   // No record lands before every start has been made: a sweep whose starts waited for their records would hang here.
   const record: RecordWorkflowStarted = async (input) => {
@@ -334,6 +341,7 @@ test("ensure: at most `concurrency` starts in flight, however many rows arrive a
       return { status: "started", runId: randomUUID() };
     },
     describe: () => Promise.reject(new Error("not used")),
+    closedHavingDoneNothing: () => Promise.reject(new Error("not used")),
   };
   const ensurer = new BootstrapEnsurer({ starter, record: async () => {}, metrics: new ReconcilerMetrics({ defaultMetrics: false }), log: memoryLog(), concurrency: 3 });
   const outcomes = await Promise.all(Array.from({ length: 12 }, () => ensurer.ensure(row(), "realtime")));
@@ -365,4 +373,35 @@ test("error messages include their causes, once each", () => {
   const error = new Error("Failed to start Workflow", { cause: new Error("14 UNAVAILABLE: No connection established") });
   assert.equal(errorMessage(error), "Failed to start Workflow: 14 UNAVAILABLE: No connection established");
   assert.equal(errorMessage("plain"), "plain");
+});
+
+test("ensure (sweep): a run that came before its event and did nothing is replaced; a run stopped by hand, or one that worked, is not", async () => {
+  const temporal = fakeTemporal();
+  const { ensurer, records, metrics } = ensurerWith(temporal);
+  const preempted = row();
+  const terminated = row();
+  const failedAfterWork = row();
+  temporal.runs.set(`org-bootstrap-${preempted.stream_id}`, { runId: "early", startedBy: "edge", status: "FAILED", didNothing: true });
+  temporal.runs.set(`org-bootstrap-${terminated.stream_id}`, { runId: "stopped", startedBy: "edge", status: "TERMINATED" });
+  temporal.runs.set(`org-bootstrap-${failedAfterWork.stream_id}`, { runId: "worked", startedBy: "edge", status: "FAILED" });
+
+  // Realtime never replaces: only the sweep looks at how the existing run ended.
+  assert.equal((await ensurer.ensure(preempted, "realtime")).kind, "already_started");
+  assert.equal(temporal.runs.get(`org-bootstrap-${preempted.stream_id}`)?.runId, "early");
+
+  const replaced = await ensurer.ensure(preempted, "sweep");
+  assert.equal(replaced.kind, "started");
+  if (replaced.kind === "started") await replaced.recorded;
+  const newRun = temporal.runs.get(`org-bootstrap-${preempted.stream_id}`);
+  assert.notEqual(newRun?.runId, "early");
+  assert.ok(temporal.calls.includes(`start ${preempted.stream_id} sweep replacing`));
+  assert.deepEqual(records.find((r) => r.organizationId === preempted.stream_id), { organizationId: preempted.stream_id, runId: newRun?.runId, startedBy: "sweep" });
+
+  for (const [event, runId] of [[terminated, "stopped"], [failedAfterWork, "worked"]] as const) {
+    const outcome = await ensurer.ensure(event, "sweep");
+    assert.equal(outcome.kind, "already_started");
+    assert.equal(temporal.runs.get(`org-bootstrap-${event.stream_id}`)?.runId, runId, "left for a person (bootstrap:retry)");
+    assert.ok(!temporal.calls.includes(`start ${event.stream_id} sweep replacing`));
+  }
+  assert.match(await metrics.registry.metrics(), /bootstrap_workflows_started_total\{path="sweep"\} 1/);
 });

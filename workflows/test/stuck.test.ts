@@ -19,7 +19,7 @@ function sources(world: { closed: ClosedRun[]; latest: Map<string, ClosedRun>; p
   };
 }
 
-const run = (organizationId: string, status: string, runId = randomUUID()): ClosedRun => ({ workflowId: bootstrapWorkflowId(organizationId), runId, status });
+const run = (organizationId: string, status: string, runId: string = randomUUID()): ClosedRun => ({ workflowId: bootstrapWorkflowId(organizationId), runId, status });
 
 test("stuck: only an organization still provisioning whose LATEST run closed without success", async () => {
   const [terminated, failedButRecorded, retried, timedOut] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];

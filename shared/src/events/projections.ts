@@ -31,13 +31,15 @@ export const organizationRowSchema = z.object({
 });
 export type OrganizationRow = z.infer<typeof organizationRowSchema>;
 
-/** A row of invitations_projection as PostgREST returns it. */
+/**
+ * A row of invitations_projection as PostgREST returns it. The token's hash is not part of it: it
+ * lives in private.invitation_tokens, which no API role can read (migration 20251201001600).
+ */
 export const invitationRowSchema = z.object({
   id: z.uuid(),
   organization_id: z.uuid(),
   email: z.string(),
   role: z.string(),
-  token_hash: z.string(),
   status: z.enum(INVITATION_STATUSES),
   expires_at: z.string(),
   created_at: z.string(),

@@ -2,8 +2,10 @@
  * Hostile traffic to the gRPC-web proxy, run as its real process (workflows/src/proxy/main.ts) in
  * front of a recording HTTP/2 upstream that stands in for Temporal, so "refused" also means "never
  * forwarded". Extends workflows/test/proxy-hostile.test.ts (which covers the policy rules one by one)
- * to every WorkflowService method in @temporalio/proto, generated malformed frames, and floods of
- * 10 MB bodies and slowloris connections — with the proxy's memory measured throughout.
+ * to every WorkflowService method in @temporalio/proto, generated malformed frames, generated forged
+ * starts (the edge function's request with business fields, another organization, extra memo keys or
+ * search attributes, oversize values or timeouts), and floods of 10 MB bodies and slowloris
+ * connections — with the proxy's memory measured throughout.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -17,10 +19,14 @@ import type { AddressInfo } from "node:net";
 import { randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import fc from "fast-check";
+import { bootstrapWorkflowStart } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { encodeFrame } from "@org-bootstrap/shared/grpc-web/frame.ts";
 import { GrpcStatus } from "@org-bootstrap/shared/grpc-web/status.ts";
-import { enums, temporal, workflowservice, workflowServicePath, WORKFLOW_SERVICE } from "@org-bootstrap/shared/temporal/proto.ts";
-import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
+import { SEARCH_ATTRIBUTES } from "@org-bootstrap/shared/stack-contract.ts";
+import { startWorkflowExecutionRequest } from "@org-bootstrap/shared/temporal/client.ts";
+import { encodeJsonPayload, encodeSearchAttributePayload } from "@org-bootstrap/shared/temporal/payload.ts";
+import { temporal, workflowservice, workflowServicePath, WORKFLOW_SERVICE } from "@org-bootstrap/shared/temporal/proto.ts";
+import { PROXY_STARTED_BY, STARTED_BY, bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import { freePort } from "../../local/src/net.ts";
 import { startNodeService } from "../../local/src/services/node-service.ts";
 import type { ServiceProcess } from "../../local/src/child-process.ts";
@@ -76,16 +82,15 @@ function rssBytes(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
+/** The edge function's start for a new organization (the shared builders): the one shape the policy allows. */
+function edgeStart(organizationId: string = randomUUID()) {
+  const eventId = randomUUID();
+  return startWorkflowExecutionRequest(NAMESPACE, "organization-bootstrap edge function", { ...bootstrapWorkflowStart({ organizationId, eventId }, PROXY_STARTED_BY), requestId: eventId });
+}
+
 /** A well-formed start the policy allows: proof the proxy still forwards what it should. */
 function allowedStart(): Uint8Array {
-  return workflowservice.StartWorkflowExecutionRequest.encode({
-    namespace: NAMESPACE,
-    workflowId: bootstrapWorkflowId(randomUUID()),
-    workflowType: { name: BOOTSTRAP_WORKFLOW_TYPE },
-    taskQueue: { name: BOOTSTRAP_TASK_QUEUE },
-    requestId: randomUUID(),
-    workflowIdReusePolicy: enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-  }).finish();
+  return workflowservice.StartWorkflowExecutionRequest.encode(edgeStart()).finish();
 }
 
 test("every WorkflowService method but the two allowlisted, other services and path tricks: refused, none forwarded", async () => {
@@ -162,6 +167,76 @@ test("generated malformed frames (random bytes, lying lengths, wrong flags, extr
   recordScenario({
     group: "hostile proxy traffic", scenario: "malformed frames", scale: sizes.scale, faults: ["random bytes", "lying length prefixes", "non-data flags", "truncated frames", "trailing bytes", "non-protobuf payloads"],
     bootstraps: 0, inputs: bodies.length, answers, lost: 0, duplicated: 0, notes: ["forwarded to Temporal: 0"], durationMs: Date.now() - began,
+  });
+});
+
+test("generated forged starts (business fields, foreign organizations, extra memo and search attributes, oversize values, timeouts): refused, none forwarded", async () => {
+  const began = Date.now();
+  forwarded = [];
+  type Start = ReturnType<typeof edgeStart>;
+  const memoKeys = ["organizationId", "eventId", "startedBy"];
+  const startedByOthers = STARTED_BY.filter((path) => path !== PROXY_STARTED_BY);
+  // Each forgery: the edge's own request for an organization, with one thing a token holder would change.
+  const forgery = fc.oneof(
+    // The pre-empt and race forgery: the old input with the business fields, or any other extra field.
+    fc.record({
+      field: fc.string({ minLength: 1, maxLength: 20 }).filter((key) => key !== "organizationId" && key !== "eventId" && key !== "__proto__"),
+      value: fc.jsonValue({ maxDepth: 2 }),
+    }).map(({ field, value }) => ["input with a business field", (start: Start, organizationId: string) => {
+      start.input = { payloads: [encodeJsonPayload({ organizationId, eventId: randomUUID(), [field]: value })] };
+    }] as const),
+    fc.uuid().filter((id) => id === id.toLowerCase()).map((foreign) => ["input for another organization", (start: Start) => {
+      start.input = { payloads: [encodeJsonPayload({ organizationId: foreign, eventId: randomUUID() })] };
+    }] as const),
+    fc.integer({ min: 2, max: 5 }).map((n) => ["several input payloads", (start: Start, organizationId: string) => {
+      start.input = { payloads: Array.from({ length: n }, () => encodeJsonPayload({ organizationId, eventId: randomUUID() })) };
+    }] as const),
+    fc.record({ key: fc.constantFrom(...memoKeys), value: fc.string({ maxLength: 200 }) }).map(({ key, value }) => ["memo value not the edge's", (start: Start) => {
+      start.memo!.fields![key] = encodeJsonPayload(`${value}x`);
+    }] as const),
+    fc.constantFrom(...startedByOthers).map((path) => ["memo startedBy of another path", (start: Start) => {
+      start.memo!.fields!["startedBy"] = encodeJsonPayload(path);
+    }] as const),
+    fc.string({ minLength: 1, maxLength: 40 }).filter((key) => !memoKeys.includes(key) && key !== "__proto__").map((key) => ["unknown memo key", (start: Start) => {
+      start.memo!.fields![key] = encodeJsonPayload("x");
+    }] as const),
+    fc.oneof(fc.constant("Subdomain"), fc.string({ minLength: 1, maxLength: 40 }).filter((name) => !Object.hasOwn(SEARCH_ATTRIBUTES, name) && name !== "__proto__"))
+      .map((name) => ["search attribute a start may not set", (start: Start) => {
+        start.searchAttributes!.indexedFields![name] = encodeSearchAttributePayload("Keyword", "x");
+      }] as const),
+    fc.integer({ min: 101, max: 10_000 }).map((size) => ["oversize search attribute", (start: Start) => {
+      start.searchAttributes!.indexedFields!["StartedBy"] = encodeSearchAttributePayload("Keyword", "e".repeat(size));
+    }] as const),
+    fc.integer({ min: 257, max: 10_000 }).map((size) => ["oversize summary", (start: Start) => {
+      start.userMetadata = { summary: encodeJsonPayload("s".repeat(size)) };
+    }] as const),
+    fc.string({ maxLength: 100 }).map((text) => ["userMetadata details", (start: Start) => {
+      start.userMetadata = { ...start.userMetadata, details: encodeJsonPayload(text) };
+    }] as const),
+    fc.record({ field: fc.constantFrom("workflowExecutionTimeout", "workflowRunTimeout", "workflowTaskTimeout"), nanos: fc.integer({ min: 1, max: 999_999_999 }) })
+      .map(({ field, nanos }) => ["timeout", (start: Start) => {
+        start[field] = { nanos };
+      }] as const),
+  );
+  const forgeries = fc.sample(forgery, { numRuns: sizes.scale === "full" ? 1_000 : 200, seed: Date.now() % 2 ** 31 });
+  const answers: Record<string, number> = {};
+  const kinds = new Set<string>();
+  for (const [kind, forge] of forgeries) {
+    kinds.add(kind);
+    const organizationId = randomUUID();
+    const start = edgeStart(organizationId);
+    forge(start, organizationId);
+    const answer = await rawCall(proxyUrl, "StartWorkflowExecution", { token, message: workflowservice.StartWorkflowExecutionRequest.encode(start).finish() });
+    answers[`grpc ${answer.grpcStatus}`] = (answers[`grpc ${answer.grpcStatus}`] ?? 0) + 1;
+    assert.equal(answer.grpcStatus, GrpcStatus.PERMISSION_DENIED, `${kind}: ${answer.grpcMessage}`);
+  }
+  assert.deepEqual(forwarded, [], "nothing reached the upstream");
+  // The edge function's own start still goes through.
+  assert.equal((await rawCall(proxyUrl, "StartWorkflowExecution", { token, message: allowedStart() })).grpcStatus, GrpcStatus.NOT_FOUND, "the upstream's answer came back");
+  assert.equal(forwarded.length, 1);
+  recordScenario({
+    group: "hostile proxy traffic", scenario: "forged start input", scale: sizes.scale, faults: [...kinds],
+    bootstraps: 0, inputs: forgeries.length, answers, lost: 0, duplicated: 0, notes: ["forwarded to Temporal: only the edge function's own start"], durationMs: Date.now() - began,
   });
 });
 

@@ -36,7 +36,11 @@ describe("organization-bootstrap: the direct path through supabase.functions.inv
       assert.equal(org.subdomain, form.subdomain);
       assert.equal(org.bootstrap_workflow_id, body.workflowId);
       assert.equal(org.bootstrap_started_by, "edge");
-      const invitations = (await db.query("select email, status, token_hash from invitations_projection where organization_id = $1 order by email", [body.organizationId])).rows;
+      const invitations = (await db.query(
+        `select i.email, i.status, t.token_hash from invitations_projection i
+         left join private.invitation_tokens t on t.invitation_id = i.id
+         where i.organization_id = $1 order by i.email`,
+        [body.organizationId])).rows;
       assert.deepEqual(invitations.map((i) => [i.email, i.status]), form.admins.map((a) => [a.email, "sent"]).sort());
       for (const invitation of invitations) assert.match(invitation.token_hash, /^[0-9a-f]{64}$/);
 

@@ -11,7 +11,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { WorkflowIdReusePolicy } from "@temporalio/client";
+import { WorkflowFailedError, WorkflowIdReusePolicy } from "@temporalio/client";
+import { ApplicationFailure } from "@temporalio/common";
 import { emitArgs, EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
 import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { bootstrapWorkflowStart } from "@org-bootstrap/shared/bootstrap-input.ts";
@@ -24,7 +25,9 @@ import { readLocalDnsRecords, readLocalEmails } from "../../../workflows/src/pro
 import type { RunningWorker } from "../../../workflows/src/worker/run-worker.ts";
 import { createServiceClient } from "../../../workflows/src/worker/supabase-client.ts";
 import { eventually } from "../../../workflows/test/support/eventually.ts";
+import { FailureType } from "../../../workflows/src/workflows/failure-types.ts";
 import { invoke, startTestWorker, temporalClient, validForm, withDb } from "./support.ts";
+import { runCli, spawnWorkerMain, type WorkerMainProcess } from "./support-processes.ts";
 
 const env = stackEnv();
 const required = (name: string): string => {
@@ -81,12 +84,15 @@ function assertOnlyRecorded(
   organizationId: string,
   form: ReturnType<typeof validForm>,
   forged: ReturnType<typeof forgedPayload>["payload"] | undefined,
+  /** False when another worker (whose outbox this test cannot see) may have run it. */
+  sawSideEffects = true,
 ) {
   assert.equal(result.organization.status, "active");
   assert.equal(result.organization.subdomain, form.subdomain);
   assert.equal(result.organization.name, form.name);
   assert.deepEqual(result.invitations, form.admins.map((a) => a.email).sort(), "invitations only to the recorded admins");
   assert.equal(result.started, 1, "one workflow_started record");
+  if (!sawSideEffects) return;
   const effects = sideEffects(organizationId);
   assert.deepEqual(effects.dns.map((name) => name.split(".")[0]), [form.subdomain], "DNS only for the recorded subdomain");
   if (forged) {
@@ -176,10 +182,37 @@ describe("forged starts", () => {
   });
 });
 
-describe("a stuck organization", () => {
+describe("runs that closed before the work was done, with the worker's entry point (sweeps every 3 s)", { concurrency: true }, () => {
+  let main: WorkerMainProcess;
+  const supabase = createServiceClient(env.supabaseUrl, env.serviceRoleKey);
+  before(async () => {
+    main = await spawnWorkerMain({ RECONCILE_INTERVAL: "3s" });
+  });
+  after(async () => {
+    await main?.stop();
+    await supabase.removeAllChannels();
+  });
+
+  test("a start whose event never comes ends having written nothing; the event recorded later is carried out by the sweep", async () => {
+    const organizationId = crypto.randomUUID();
+    const early = await attacker().startWorkflow({ ...bootstrapWorkflowStart({ organizationId, eventId: crypto.randomUUID() }, "edge"), requestId: crypto.randomUUID() });
+    assert.equal(early.status, "started");
+    const failure = await temporal.client.workflow.getHandle(bootstrapWorkflowId(organizationId)).result().then(() => undefined, (error: unknown) => error);
+    assert.ok(failure instanceof WorkflowFailedError && failure.cause instanceof ApplicationFailure, String(failure));
+    assert.equal(failure.cause.type, FailureType.RecordedEventMissing);
+    assert.equal(await withDb(async (db) => (await db.query("select count(*)::int as n from domain_events where stream_id = $1", [organizationId])).rows[0].n), 0, "nothing was written");
+
+    const form = validForm();
+    await emitInitiatedWithSql(organizationId, form);
+    await eventually("the organization to be active", async () =>
+      (await supabase.from("organizations_projection").select("status").eq("id", organizationId).single()).data?.status === "active" ? true : undefined, 60_000);
+    assertOnlyRecorded(await organizationAfterBootstrap(organizationId), organizationId, form, undefined, false);
+    const startedBy = (await supabase.from("organizations_projection").select("bootstrap_started_by").eq("id", organizationId).single()).data?.bootstrap_started_by;
+    assert.equal(startedBy, "sweep", "the sweep replaced the run that did nothing");
+    assert.match(main.stderr(), new RegExp(`started org-bootstrap-${organizationId} again: its earlier run came before the event and did nothing`));
+  });
+
   test("a run terminated while provisioning is reported (log, metric, /readyz) and bootstrap:retry brings it to active, once", async () => {
-    const { spawnWorkerMain, runCli } = await import("./support-processes.ts");
-    const supabase = createServiceClient(env.supabaseUrl, env.serviceRoleKey);
     const organizationId = crypto.randomUUID();
     const form = validForm();
     // A run on a queue nobody polls stands for one that was stopped by hand before it could finish.
@@ -193,49 +226,43 @@ describe("a stuck organization", () => {
     await emitInitiatedWithSql(organizationId, form);
     await handle.terminate("stopped by hand, for the test");
 
-    const main = await spawnWorkerMain({ RECONCILE_INTERVAL: "3s" });
-    try {
-      const stuckLine = await eventually("the stuck log line", () => main.stderr().split("\n").find((line) => line.includes("organization is stuck") && line.includes(organizationId)), 30_000);
-      assert.match(stuckLine, new RegExp(`fix="npm run bootstrap:retry -- --organization ${organizationId}"`));
-      assert.match(stuckLine, /status=TERMINATED/);
-      const ready = (await (await fetch(`${main.url}/readyz`)).json()) as { reconciler: { stuck: { count: number; organizations: Array<{ organizationId: string }> } } };
-      assert.ok(ready.reconciler.stuck.organizations.some((o) => o.organizationId === organizationId), JSON.stringify(ready.reconciler.stuck));
-      assert.match(await (await fetch(`${main.url}/metrics`)).text(), /^bootstrap_stuck_organizations [1-9]/m);
+    const stuckLine = await eventually("the stuck log line", () => main.stderr().split("\n").find((line) => line.includes("organization is stuck") && line.includes(organizationId)), 30_000);
+    assert.match(stuckLine, new RegExp(`fix="npm run bootstrap:retry -- --organization ${organizationId}"`));
+    assert.match(stuckLine, /status=TERMINATED/);
+    const ready = (await (await fetch(`${main.url}/readyz`)).json()) as { reconciler: { stuck: { count: number; organizations: Array<{ organizationId: string }> } } };
+    assert.ok(ready.reconciler.stuck.organizations.some((o) => o.organizationId === organizationId), JSON.stringify(ready.reconciler.stuck));
+    assert.match(await (await fetch(`${main.url}/metrics`)).text(), /^bootstrap_stuck_organizations [1-9]/m);
 
-      // Refused while it cannot help: a running workflow is never retried.
-      const retried = await runCli(["--organization", organizationId.toUpperCase(), "--reason", "terminated in the test", "--by", "on-call@test"]);
-      assert.equal(retried.code, 0, retried.stderr);
-      assert.match(retried.stdout, /✔ started run \S+ of org-bootstrap-\S+ \(replaces TERMINATED run/);
-      const again = await runCli(["--organization", organizationId, "--reason", "twice"]);
-      assert.equal(again.code, 1);
-      assert.match(again.stderr, /RUNNING: only a run that closed without success|is active, not provisioning/);
+    const retried = await runCli(["--organization", organizationId.toUpperCase(), "--reason", "terminated in the test", "--by", "on-call@test"]);
+    assert.equal(retried.code, 0, retried.stderr);
+    assert.match(retried.stdout, /✔ started run \S+ of org-bootstrap-\S+ \(replaces TERMINATED run/);
+    // A second retry finds the new run running (or already done): refused.
+    const again = await runCli(["--organization", organizationId, "--reason", "twice"]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /RUNNING: only a run that closed without success|is active, not provisioning/);
 
-      await eventually("the organization to be active", async () =>
-        (await supabase.from("organizations_projection").select("status").eq("id", organizationId).single()).data?.status === "active" ? true : undefined, 60_000);
-      const counts = await withDb(async (db) =>
-        (await db.query("select event_type, count(*)::int as n from domain_events where stream_id = $1 group by event_type", [organizationId])).rows
-          .reduce<Record<string, number>>((all, row) => ({ ...all, [row.event_type]: row.n }), {}));
-      assert.equal(counts[EVENT_TYPES.organizationActivated], 1);
-      assert.equal(counts[EVENT_TYPES.invitationCreated], form.admins.length);
-      assert.equal(counts[EVENT_TYPES.invitationSent], form.admins.length);
-      const retryRecord = await withDb(async (db) =>
-        (await db.query("select event_data from domain_events where stream_id = $1 and event_type = $2 and event_data ->> 'startedBy' = 'retry'", [organizationId, EVENT_TYPES.bootstrapWorkflowStarted])).rows);
-      assert.equal(retryRecord.length, 1, "the retry is recorded");
-      assert.equal(retryRecord[0].event_data.retry.requestedBy, "on-call@test");
-      assert.equal(retryRecord[0].event_data.retry.previousStatus, "TERMINATED");
-      const projection = (await supabase.from("organizations_projection").select("bootstrap_started_by").eq("id", organizationId).single()).data;
-      assert.equal(projection?.bootstrap_started_by, "retry");
+    await eventually("the organization to be active", async () =>
+      (await supabase.from("organizations_projection").select("status").eq("id", organizationId).single()).data?.status === "active" ? true : undefined, 60_000);
+    const counts = await withDb(async (db) =>
+      (await db.query("select event_type, count(*)::int as n from domain_events where stream_id = $1 group by event_type", [organizationId])).rows
+        .reduce<Record<string, number>>((all, row) => ({ ...all, [row.event_type]: row.n }), {}));
+    assert.equal(counts[EVENT_TYPES.organizationActivated], 1);
+    assert.equal(counts[EVENT_TYPES.invitationCreated], form.admins.length);
+    assert.equal(counts[EVENT_TYPES.invitationSent], form.admins.length);
+    const retryRecord = await withDb(async (db) =>
+      (await db.query("select event_data from domain_events where stream_id = $1 and event_type = $2 and event_data ->> 'startedBy' = 'retry'", [organizationId, EVENT_TYPES.bootstrapWorkflowStarted])).rows);
+    assert.equal(retryRecord.length, 1, "the retry is recorded");
+    assert.equal(retryRecord[0].event_data.retry.requestedBy, "on-call@test");
+    assert.equal(retryRecord[0].event_data.retry.previousStatus, "TERMINATED");
+    const projection = (await supabase.from("organizations_projection").select("bootstrap_started_by").eq("id", organizationId).single()).data;
+    assert.equal(projection?.bootstrap_started_by, "retry");
 
-      await eventually("the metric to drop the organization", async () => {
-        const ready = (await (await fetch(`${main.url}/readyz`)).json()) as { reconciler: { stuck: { organizations: Array<{ organizationId: string }> } } };
-        return ready.reconciler.stuck.organizations.every((o) => o.organizationId !== organizationId) ? true : undefined;
-      }, 20_000);
-      const refused = await runCli(["--organization", organizationId]);
-      assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /is active, not provisioning: there is nothing to retry/);
-    } finally {
-      await main.stop();
-      await supabase.removeAllChannels();
-    }
+    await eventually("the metric to drop the organization", async () => {
+      const ready = (await (await fetch(`${main.url}/readyz`)).json()) as { reconciler: { stuck: { organizations: Array<{ organizationId: string }> } } };
+      return ready.reconciler.stuck.organizations.every((o) => o.organizationId !== organizationId) ? true : undefined;
+    }, 20_000);
+    const refused = await runCli(["--organization", organizationId]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /is active, not provisioning: there is nothing to retry/);
   });
 });

@@ -5,26 +5,27 @@ import { FailureType } from "../workflows/failure-types.ts";
 import type { DnsRecord } from "../providers/types.ts";
 import { origin } from "./context.ts";
 import type { ActivityDeps } from "./deps.ts";
-import type { BootstrapRef, FailureArgs, SubdomainArgs, WorkflowStartedArgs } from "./types.ts";
+import type { BeginArgs, BootstrapRef, FailureArgs, SubdomainArgs } from "./types.ts";
 
 /** The organization's own steps: each writes one event, keyed so that a retry writes nothing new. */
 export function organizationActivities({ events, projections, providers }: ActivityDeps) {
   return {
     /**
-     * The recorded `organization.bootstrap.initiated` event: the only source of the bootstrap's
-     * business fields. Not there yet: a retryable failure (the workflow bounds the wait). There but
-     * not a valid form (a writer that bypassed the edge function): no retry can fix it.
+     * The bootstrap's first step: reads the recorded `organization.bootstrap.initiated` event, the only
+     * source of its business fields, then records which path started this run. Resolves null, having
+     * written nothing, while the event is not there (the workflow bounds the wait). A recorded event
+     * that is not a valid form (a writer that bypassed the edge function) is a failure no retry fixes.
+     *
+     * The start record is written by the run itself so it exists even when the starter died right
+     * after starting; a starter that also wrote it with the same key
+     * (`${workflowId}:workflow_started`) adds nothing. A retried run's record is keyed by its run id.
      */
-    async loadRecordedBootstrap(args: { organizationId: string }): Promise<RecordedBootstrap> {
+    async beginBootstrap(args: BeginArgs): Promise<RecordedBootstrap | null> {
       const row = await events.readInitiated(args.organizationId);
-      if (!row) {
-        throw ApplicationFailure.create({
-          type: FailureType.EventNotRecorded,
-          message: `organization ${args.organizationId} has no recorded organization.bootstrap.initiated event`,
-        });
-      }
+      if (!row) return null;
+      let recorded: RecordedBootstrap;
       try {
-        return recordedBootstrapFromEvent(row);
+        recorded = recordedBootstrapFromEvent(row);
       } catch (error) {
         const issues = (error as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues;
         throw ApplicationFailure.create({
@@ -33,27 +34,22 @@ export function organizationActivities({ events, projections, providers }: Activ
           nonRetryable: true,
         });
       }
+      if (args.startedBy) {
+        const ref: BootstrapRef = { workflowId: args.workflowId, runId: args.runId, organizationId: args.organizationId, eventId: recorded.eventId };
+        const key = args.startedBy === "retry" ? origin(ref, "workflow_started", ref.runId) : origin(ref, "workflow_started");
+        await events.append(ref.organizationId, EVENT_TYPES.bootstrapWorkflowStarted, {
+          workflowId: ref.workflowId,
+          runId: ref.runId,
+          startedBy: args.startedBy,
+          ...(args.retry ? { retry: args.retry } : {}),
+        }, key);
+      }
+      return recorded;
     },
 
     /** Invitations an earlier run of this bootstrap left open (a retried run reuses them). */
     async openInvitations(ref: BootstrapRef) {
       return projections.openInvitations(ref.organizationId);
-    },
-
-    /**
-     * Records which path started this run. The workflow does it itself, as its first step, so the
-     * record exists even when the starter died right after starting; a starter that also records it
-     * with the same key (`${workflowId}:workflow_started`) adds nothing.
-     */
-    async recordWorkflowStarted(ref: BootstrapRef, args: WorkflowStartedArgs): Promise<void> {
-      // A retried run is a second run of one workflow id: its record is keyed by its own run id.
-      const key = args.startedBy === "retry" ? origin(ref, "workflow_started", ref.runId) : origin(ref, "workflow_started");
-      await events.append(ref.organizationId, EVENT_TYPES.bootstrapWorkflowStarted, {
-        workflowId: ref.workflowId,
-        runId: ref.runId,
-        startedBy: args.startedBy,
-        ...(args.retry ? { retry: args.retry } : {}),
-      }, key);
     },
 
     async createOrganization(ref: BootstrapRef): Promise<void> {

@@ -14,8 +14,12 @@ export interface BootstrapRef {
   readonly eventId: string;
 }
 
-export interface WorkflowStartedArgs {
-  readonly startedBy: StartedBy;
+/** The run that begins, and who started it (undefined: a starter that set no memo; nothing is recorded). */
+export interface BeginArgs {
+  readonly organizationId: string;
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly startedBy?: StartedBy;
   /** For a run an operator started with `bootstrap:retry`: the run it replaces, and who asked. */
   readonly retry?: RetryOrigin;
 }

@@ -4,6 +4,7 @@ import { errorMessage, type ReconcilerLog } from "./log.ts";
 import type { ReconcilerMetrics, ReconcilerPath } from "./metrics.ts";
 import type { RecordWorkflowStarted } from "./record-started.ts";
 import { Limiter } from "./limiter.ts";
+import { isUnsuccessfulClose } from "./stuck.ts";
 import type { BootstrapStarter } from "./starter.ts";
 
 export type EnsureOutcome =
@@ -106,6 +107,20 @@ export class BootstrapEnsurer {
       metrics.workflowAlreadyStarted(path);
       if (path !== "sweep") return { kind: "already_started", ...base };
       const run = await starter.describe(workflowId);
+      if (isUnsuccessfulClose(run.status) && (await starter.closedHavingDoneNothing(workflowId))) {
+        // A start that came before this event (forged, or early) waited, found nothing and ended having
+        // written nothing. The event exists now: carry it out, as the start it pre-empted would have.
+        const replaced = await starter.start(input, path, { replacingRunThatDidNothing: true });
+        if (replaced.status === "started") {
+          metrics.workflowStarted(path);
+          log.warn(`started ${workflowId} again: its earlier run came before the event and did nothing`, { path, eventId: input.eventId, previousRunId: run.runId, runId: replaced.runId });
+          const recorded = record(input, { workflowId, runId: replaced.runId, startedBy: path }).catch((error: unknown) => {
+            log.warn("workflow_started not written (the workflow writes it itself)", { workflowId, error: errorMessage(error) });
+          });
+          return { kind: "started", ...base, runId: replaced.runId, recorded };
+        }
+        return { kind: "already_started", ...base };
+      }
       const startedBy = run.startedBy ?? path;
       await record(input, { workflowId, runId: run.runId, startedBy });
       log.info(`recorded the start of ${workflowId}, which had no workflow_started event`, { startedBy, runId: run.runId, status: run.status });

@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { isGrpcServiceError, type Client } from "@temporalio/client";
+import { isGrpcServiceError, WorkflowFailedError, type Client } from "@temporalio/client";
+import { ApplicationFailure } from "@temporalio/common";
 import type { temporal } from "@temporalio/proto";
+import { enums } from "@org-bootstrap/shared/temporal/proto.ts";
 import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { startWorkflowExecutionRequest } from "@org-bootstrap/shared/temporal/client.ts";
 import { BOOTSTRAP_TASK_QUEUE, STARTED_BY, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
+import { FailureType } from "../workflows/failure-types.ts";
 
 export type StartResult = { readonly status: "started"; readonly runId: string } | { readonly status: "already_started" };
 
@@ -14,10 +17,16 @@ export interface RunDescription {
   readonly status: string;
 }
 
-/** The two Temporal calls the reconciler makes; a fake in unit tests. */
+/** The Temporal calls the reconciler makes; a fake in unit tests. */
 export interface BootstrapStarter {
-  start(input: BootstrapStartIdentity, startedBy: StartedBy): Promise<StartResult>;
+  /**
+   * Starts the bootstrap (REJECT_DUPLICATE). With `replacingRunThatDidNothing`, ALLOW_DUPLICATE_FAILED_ONLY
+   * instead: only for a workflow whose latest run failed having done nothing (see closedHavingDoneNothing).
+   */
+  start(input: BootstrapStartIdentity, startedBy: StartedBy, options?: { replacingRunThatDidNothing?: boolean }): Promise<StartResult>;
   describe(workflowId: string): Promise<RunDescription>;
+  /** True when the workflow's latest run failed with RecordedEventMissing: it came before its event and wrote nothing. */
+  closedHavingDoneNothing(workflowId: string): Promise<boolean>;
 }
 
 /** Per attempt: a hung Temporal fails the ensure instead of stalling the Realtime handler or a sweep page. */
@@ -66,12 +75,15 @@ export function temporalStarter(client: Client, options: { taskQueue?: string; t
   const identity = client.options.identity ?? `reconciler-${processId}`;
   const withDeadline = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + timeoutMs, fn);
   return {
-    async start(input, startedBy) {
+    async start(input, startedBy, startOptions = {}) {
       const request = bootstrapStartRequest(client.options.namespace, input, startedBy, {
-        requestId: `${input.eventId}:${startedBy}:${processId}`,
+        requestId: `${input.eventId}:${startedBy}:${processId}${startOptions.replacingRunThatDidNothing ? ":replacing" : ""}`,
         identity,
         ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
       });
+      if (startOptions.replacingRunThatDidNothing) {
+        request.workflowIdReusePolicy = enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY;
+      }
       for (let attempt = 0; ; attempt += 1) {
         try {
           const response = await withDeadline(() => client.workflowService.startWorkflowExecution(request));
@@ -83,6 +95,14 @@ export function temporalStarter(client: Client, options: { taskQueue?: string; t
           if (delay === undefined || code === undefined || !RETRYABLE_GRPC.has(code)) throw error;
           await sleep(delay);
         }
+      }
+    },
+    async closedHavingDoneNothing(workflowId) {
+      try {
+        await withDeadline(() => client.workflow.getHandle(workflowId).result());
+        return false;
+      } catch (error) {
+        return error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure && error.cause.type === FailureType.RecordedEventMissing;
       }
     },
     async describe(workflowId) {

@@ -6,12 +6,6 @@
 export const FailureType = {
   /** The workflow input failed validation: retrying the same input cannot help. */
   InvalidInput: "InvalidBootstrapInput",
-  /**
-   * The organization's stream has no recorded `organization.bootstrap.initiated` event (yet): the start
-   * came before its event, or without one. Retried for a bounded time, then the run ends as
-   * RecordedEventMissing.
-   */
-  EventNotRecorded: "BootstrapEventNotRecorded",
   /** The run waited for its recorded event and it never came: nothing was done. */
   RecordedEventMissing: "BootstrapRecordedEventMissing",
   /** The event store could not be reached or answered 5xx: worth retrying. */

@@ -6,6 +6,7 @@ import {
   log,
   proxyActivities,
   setCurrentDetails,
+  sleep,
   upsertMemo,
   upsertSearchAttributes,
   uuid4,
@@ -41,18 +42,12 @@ const steps = proxyActivities<BootstrapActivities>({
 });
 
 /**
- * Waiting for the recorded event. A legitimate start comes after its event is committed, so the first
- * read finds it; a start that comes first (a forged or early one) waits about a minute (1 s doubling to
- * 20 s, 8 attempts: 71 s), then the run ends having done nothing. Short on purpose: such a run holds
- * the workflow id while it waits, and an organization whose event comes later is reported as stuck
- * (the reconciler) for `bootstrap:retry`.
+ * Pauses between reads of the recorded event. A legitimate start comes after its event is committed,
+ * so the first read finds it; a start that comes first (a forged or early one) waits about a minute in
+ * all, then the run ends having done nothing. Short on purpose: such a run holds the workflow id while
+ * it waits.
  */
-export const RECORDED_EVENT_WAIT = { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "20 seconds", maximumAttempts: 8 } as const;
-
-const loadSteps = proxyActivities<BootstrapActivities>({
-  startToCloseTimeout: "30 seconds",
-  retry: { ...RECORDED_EVENT_WAIT, nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES] },
-});
+export const RECORDED_EVENT_WAITS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000, 16_000, 20_000, 20_000];
 
 /** Undo steps retry without limit (still stopping on a non-retryable failure): undo must finish. */
 const undoSteps = proxyActivities<BootstrapActivities>({
@@ -78,8 +73,7 @@ function retryOriginFromMemo(memo: Record<string, unknown> | undefined): RetryOr
   };
 }
 
-const isFailureOfType = (error: unknown, type: string): boolean =>
-  error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === type;
+
 
 /** One line for the event store and the Web UI: the root cause's type and message. */
 function describeFailure(error: unknown): string {
@@ -119,15 +113,25 @@ export async function organizationBootstrapWorkflow(rawInput: BootstrapWorkflowI
   const { organizationId, eventId: eventIdHint } = parsed.data;
 
   // Every business field comes from the store, never from the start: whoever sent the start.
-  setCurrentDetails("waiting for the recorded event");
-  const recorded = await loadSteps.loadRecordedBootstrap({ organizationId }).catch((error: unknown) => {
-    if (!isFailureOfType(error, FailureType.EventNotRecorded)) throw error;
+  const startedBy = startedByFromMemo(info.memo);
+  const retry = startedBy === "retry" ? retryOriginFromMemo(info.memo) : undefined;
+  if (!startedBy) log.warn("no startedBy in the memo: the starter did not use bootstrapStartMetadata(); not recording the start");
+  const begin = { organizationId, workflowId: info.workflowId, runId: info.runId, ...(startedBy ? { startedBy } : {}), ...(retry ? { retry } : {}) };
+  setCurrentDetails("reading the recorded event");
+  let recorded = await steps.beginBootstrap(begin);
+  for (const waitMs of RECORDED_EVENT_WAITS_MS) {
+    if (recorded) break;
+    setCurrentDetails("waiting for the recorded event: the start came before it");
+    await sleep(waitMs);
+    recorded = await steps.beginBootstrap(begin);
+  }
+  if (!recorded) {
     throw ApplicationFailure.create({
       type: FailureType.RecordedEventMissing,
       message: `organization ${organizationId} has no recorded organization.bootstrap.initiated event: nothing was done (the start came without its event)`,
       nonRetryable: true,
     });
-  });
+  }
   if (eventIdHint && eventIdHint !== recorded.eventId) {
     log.warn("the start named another event than the recorded one; carrying out the recorded one", { eventIdHint, eventId: recorded.eventId });
   }
@@ -144,11 +148,6 @@ export async function organizationBootstrapWorkflow(rawInput: BootstrapWorkflowI
   };
 
   try {
-    const startedBy = startedByFromMemo(info.memo);
-    const retry = startedBy === "retry" ? retryOriginFromMemo(info.memo) : undefined;
-    if (startedBy) await step("recordWorkflowStarted", () => steps.recordWorkflowStarted(ref, { startedBy, ...(retry ? { retry } : {}) }));
-    else log.warn("no startedBy in the memo: the starter did not use bootstrapStartMetadata(); not recording the start");
-
     await step("createOrganization", () => steps.createOrganization(ref));
 
     // Registered before the call: the record may exist even if the activity fails after creating it.

@@ -176,13 +176,19 @@ async function projectionDrift(db: pg.Pool): Promise<string[]> {
     await client.query("begin");
     await client.query("create temporary table live_orgs on commit drop as select * from public.organizations_projection");
     await client.query("create temporary table live_invitations on commit drop as select * from public.invitations_projection");
+    await client.query("create temporary table live_invitation_tokens on commit drop as select * from private.invitation_tokens");
     await client.query("select public.rebuild_projections()");
     const drift: string[] = [];
-    for (const [table, live] of [["organizations_projection", "live_orgs"], ["invitations_projection", "live_invitations"]] as const) {
+    const tables = [
+      ["public.organizations_projection", "live_orgs", "id"],
+      ["public.invitations_projection", "live_invitations", "id"],
+      ["private.invitation_tokens", "live_invitation_tokens", "invitation_id"],
+    ] as const;
+    for (const [table, live, id] of tables) {
       const { rows } = await client.query<{ id: string; side: string }>(
-        `(select id, 'only live' as side from (select * from ${live} except select * from public.${table}) a)
+        `(select ${id} as id, 'only live' as side from (select * from ${live} except select * from ${table}) a)
          union all
-         (select id, 'only rebuilt' as side from (select * from public.${table} except select * from ${live}) b)
+         (select ${id} as id, 'only rebuilt' as side from (select * from ${table} except select * from ${live}) b)
          limit 20`);
       for (const row of rows) drift.push(`${table} ${row.id}: ${row.side} (the live projection and a rebuild from events differ)`);
     }
