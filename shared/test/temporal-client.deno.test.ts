@@ -1,13 +1,15 @@
 /**
  * The Deno runtime (what Supabase Edge Functions run) starts a workflow through the proxy
  * with nothing but fetch. `npm test` runs the proxy beside the stack and exports
- * TEMPORAL_PROXY_URL and TEMPORAL_PROXY_TOKEN. No worker runs and the proxy refuses
- * TerminateWorkflowExecution, so these workflows carry a short execution timeout and
- * close on their own.
+ * TEMPORAL_PROXY_URL and TEMPORAL_PROXY_TOKEN. The starts are the edge function's own
+ * (identity only: the proxy refuses anything else, execution timeouts included). Their
+ * organizations have no recorded event, so a worker that picks one up finds nothing to do
+ * and the run ends about a minute later having written nothing.
  */
 import assert from "node:assert/strict";
 import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
-import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
+import { bootstrapWorkflowStart } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
 
 function env(name: string): string {
   const value = Deno.env.get(name);
@@ -24,16 +26,7 @@ function client() {
 }
 
 function startOptions(organizationId: string, requestId: string) {
-  return {
-    workflowId: bootstrapWorkflowId(organizationId),
-    workflowType: BOOTSTRAP_WORKFLOW_TYPE,
-    taskQueue: BOOTSTRAP_TASK_QUEUE,
-    args: [{ organizationId, name: "Deno Org" }],
-    requestId,
-    memo: { startedBy: "edge" },
-    searchAttributes: { OrganizationId: organizationId, StartedBy: "edge" },
-    workflowExecutionTimeout: 60_000,
-  };
+  return { ...bootstrapWorkflowStart({ organizationId, eventId: crypto.randomUUID() }, "edge"), requestId };
 }
 
 Deno.test("Deno starts a workflow through the proxy over fetch, and describes it", async () => {

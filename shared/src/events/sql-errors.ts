@@ -1,6 +1,7 @@
 /**
  * The event store's errors as callers see them: a Postgres SQLSTATE in `error.code`, both from `pg`
- * and from supabase-js (PostgREST copies it; 23505/23503 answer HTTP 409, 22023/P0001 HTTP 400).
+ * and from supabase-js (PostgREST copies it; 23505/23503 answer HTTP 409, 22023/P0001 HTTP 400,
+ * PT422 HTTP 422).
  */
 export const SQLSTATE = {
   /** Taken subdomain, duplicate id, or a stream version conflict (see isStreamVersionConflict). */
@@ -13,6 +14,12 @@ export const SQLSTATE = {
   raiseException: "P0001",
   /** Append-only: UPDATE/TRUNCATE on domain_events, or DELETE outside the maintenance path. */
   insufficientPrivilege: "42501",
+  /**
+   * An idempotency key already recorded on the stream for a different request: both events'
+   * event_metadata carry `request_hash` and they differ. PostgREST's `PTxyz` form, so REST answers
+   * HTTP 422 (the API's `idempotency_key_reused`); from `pg` it is this code and nothing more.
+   */
+  idempotentRequestMismatch: "PT422",
 } as const;
 
 /** The message prefix of the expected-version overload's conflict error. */

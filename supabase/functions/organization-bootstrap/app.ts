@@ -24,6 +24,7 @@ export function buildHandler(env: Readonly<Record<string, string | undefined>>, 
     });
     const verifyToken = createTokenVerifier({
       supabaseUrl: config.SUPABASE_URL,
+      issuer: config.AUTH_ISSUER,
       ...(config.SUPABASE_JWKS ? { projectKeys: config.SUPABASE_JWKS } : {}),
       ...(config.LEGACY_JWT_SECRET ? { legacySecret: new TextEncoder().encode(config.LEGACY_JWT_SECRET) } : {}),
       askAuth: async (token) => {

@@ -10,7 +10,10 @@ export interface Caller {
   readonly appRole: string;
 }
 
-/** Checks a bearer token's signature and expiry and returns its claims; throws TokenRejected otherwise. */
+/**
+ * Checks a bearer token's signature and claims (a Supabase user token: aud, iss, exp, nbf, a UUID
+ * sub) and returns its claims; throws TokenRejected otherwise.
+ */
 export type TokenVerifier = (token: string) => Promise<JWTPayload>;
 
 export class TokenRejected extends Error {
@@ -22,11 +25,40 @@ export class TokenRejected extends Error {
 
 /** Asymmetric algorithms of Supabase's JWT signing keys. */
 const PUBLIC_KEY_ALGORITHMS = ["ES256", "RS256", "EdDSA"];
-/** Supabase Auth puts `authenticated` in every signed-in user's `aud`; exp, iat and sub are always there. */
-const USER_TOKEN_CHECKS = { audience: "authenticated", requiredClaims: ["exp", "iat", "sub"] };
+/** Supabase Auth puts `authenticated` in every signed-in user's `aud`. */
+export const USER_AUDIENCE = "authenticated";
+/** Auth user ids (`sub`) are UUIDs; anything else was not issued for a user by Supabase Auth. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const NOT_VALID = "the access token is not valid";
+const EXPIRED = "the access token has expired: sign in again";
+
+/**
+ * The claims every user token must carry, whichever way its signature was checked (jose checks the
+ * same ones on the paths it verifies; this is the only check of what Auth answered): aud includes
+ * `authenticated`, iss is this project's Auth, exp is a number in the future, nbf (when present) is
+ * not in the future, iat is a number, and sub is a UUID.
+ */
+export function requireUserClaims(claims: JWTPayload, issuer: string, nowSeconds = Math.floor(Date.now() / 1000)): JWTPayload {
+  const aud = claims.aud;
+  if (!(aud === USER_AUDIENCE || (Array.isArray(aud) && aud.includes(USER_AUDIENCE)))) {
+    throw new TokenRejected(false, `${NOT_VALID}: it is not meant for this API (aud)`);
+  }
+  if (claims.iss !== issuer) throw new TokenRejected(false, `${NOT_VALID}: it was not issued by this project's Auth (iss)`);
+  if (typeof claims.exp !== "number" || !Number.isFinite(claims.exp)) throw new TokenRejected(false, `${NOT_VALID}: it has no expiry (exp)`);
+  if (claims.exp <= nowSeconds) throw new TokenRejected(true, EXPIRED);
+  if (claims.nbf !== undefined && (typeof claims.nbf !== "number" || !(claims.nbf <= nowSeconds))) {
+    throw new TokenRejected(false, `${NOT_VALID} yet (nbf)`);
+  }
+  if (typeof claims.iat !== "number" || !Number.isFinite(claims.iat)) throw new TokenRejected(false, `${NOT_VALID}: it has no issue time (iat)`);
+  if (typeof claims.sub !== "string" || !UUID.test(claims.sub)) throw new TokenRejected(false, `${NOT_VALID}: its subject is not a user id (sub)`);
+  return claims;
+}
 
 export interface VerifierOptions {
   readonly supabaseUrl: string;
+  /** The `iss` every token must carry: the project's Auth URL (config AUTH_ISSUER, by default SUPABASE_URL/auth/v1). */
+  readonly issuer: string;
   /** SUPABASE_JWKS, parsed; when absent the project's JWKS endpoint is used. */
   readonly projectKeys?: ProjectKeys;
   /** The legacy JWT secret, for projects whose Auth still signs with it (HS256). */
@@ -34,6 +66,7 @@ export interface VerifierOptions {
   /**
    * For an HS256 token when no secret is known here: ask the project's Auth whether the token is
    * valid and return its claims (supabase-js `auth.getClaims`, which calls /auth/v1/user for them).
+   * The claims it returns are checked here like any other token's.
    */
   readonly askAuth?: (token: string) => Promise<JWTPayload>;
 }
@@ -44,8 +77,19 @@ function jwksUrl(supabaseUrl: string): URL {
 
 function rejected(error: unknown): TokenRejected {
   if (error instanceof TokenRejected) return error;
-  const expired = error instanceof errors.JWTExpired;
-  return new TokenRejected(expired, expired ? "the access token has expired: sign in again" : "the access token is not valid");
+  if (error instanceof errors.JWTExpired) return new TokenRejected(true, EXPIRED);
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    const why: Record<string, string> = {
+      aud: ": it is not meant for this API (aud)",
+      iss: ": it was not issued by this project's Auth (iss)",
+      exp: ": it has no expiry (exp)",
+      iat: ": it has no issue time (iat)",
+      nbf: " yet (nbf)",
+      sub: ": its subject is not a user id (sub)",
+    };
+    return new TokenRejected(false, `${NOT_VALID}${why[error.claim] ?? ""}`);
+  }
+  return new TokenRejected(false, NOT_VALID);
 }
 
 /**
@@ -55,16 +99,18 @@ function rejected(error: unknown): TokenRejected {
  *   in after this function started);
  * - the legacy shared secret (HS256) against the secret in SUPABASE_JWKS (`supabase functions serve`
  *   puts it there) or LEGACY_JWT_SECRET, else by asking the project's Auth.
- * jose never lets a public key verify an HS256 token, nor a secret an asymmetric one.
+ * jose never lets a public key verify an HS256 token, nor a secret an asymmetric one. Every path,
+ * asking Auth included, then requires the same claims (requireUserClaims).
  */
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   const remote = createRemoteJWKSet(jwksUrl(options.supabaseUrl));
   const publicKeys = options.projectKeys?.publicKeys ?? [];
   const local: JWTVerifyGetKey | undefined = publicKeys.length > 0 ? createLocalJWKSet({ keys: [...publicKeys] }) : undefined;
   const secrets = [...(options.projectKeys?.secrets ?? []), ...(options.legacySecret ? [options.legacySecret] : [])];
+  const checks = { audience: USER_AUDIENCE, issuer: options.issuer, requiredClaims: ["exp", "iat", "sub"] };
 
   async function withPublicKeys(token: string): Promise<JWTPayload> {
-    const verifyWith = (keys: JWTVerifyGetKey) => jwtVerify(token, keys, { ...USER_TOKEN_CHECKS, algorithms: PUBLIC_KEY_ALGORITHMS });
+    const verifyWith = (keys: JWTVerifyGetKey) => jwtVerify(token, keys, { ...checks, algorithms: PUBLIC_KEY_ALGORITHMS });
     if (!local) return (await verifyWith(remote)).payload;
     try {
       return (await verifyWith(local)).payload;
@@ -76,17 +122,14 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
 
   async function withSecret(token: string): Promise<JWTPayload> {
     if (secrets.length === 0) {
-      if (!options.askAuth) throw new TokenRejected(false, "the access token is not valid");
-      const claims = await options.askAuth(token);
-      if (claims.aud !== USER_TOKEN_CHECKS.audience && !(Array.isArray(claims.aud) && claims.aud.includes(USER_TOKEN_CHECKS.audience))) {
-        throw new TokenRejected(false, "the access token is not valid");
-      }
-      return claims;
+      if (!options.askAuth) throw new TokenRejected(false, NOT_VALID);
+      // Auth vouches for the signature and the session; the claims are still checked below.
+      return await options.askAuth(token);
     }
     let last: unknown;
     for (const secret of secrets) {
       try {
-        return (await jwtVerify(token, secret, { ...USER_TOKEN_CHECKS, algorithms: ["HS256"] })).payload;
+        return (await jwtVerify(token, secret, { ...checks, algorithms: ["HS256"] })).payload;
       } catch (error) {
         last = error;
         if (error instanceof errors.JWTExpired) break;
@@ -98,7 +141,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
   return async (token) => {
     try {
       const { alg } = decodeProtectedHeader(token);
-      return await (alg === "HS256" ? withSecret(token) : withPublicKeys(token));
+      return requireUserClaims(await (alg === "HS256" ? withSecret(token) : withPublicKeys(token)), options.issuer);
     } catch (error) {
       throw rejected(error);
     }
@@ -119,7 +162,8 @@ export async function authorizeAdmin(request: Request, verify: TokenVerifier, ad
   } catch (error) {
     throw new UserError(401, "unauthorized", error instanceof TokenRejected ? error.message : "the access token is not valid");
   }
-  if (claims.role !== "authenticated" || typeof claims.sub !== "string" || claims.sub === "") {
+  // The verifier requires a UUID sub already; checked again so that no verifier can hand over a caller without one.
+  if (claims.role !== "authenticated" || typeof claims.sub !== "string" || !UUID.test(claims.sub)) {
     throw new UserError(401, "unauthorized", "a signed-in user's access token is required (an API key is not a user)");
   }
   const appRole = claims[APP_ROLE_CLAIM];
@@ -127,7 +171,7 @@ export async function authorizeAdmin(request: Request, verify: TokenVerifier, ad
     throw new UserError(403, "forbidden", `only users with ${APP_ROLE_CLAIM} "${adminRole}" may bootstrap organizations`);
   }
   return {
-    userId: claims.sub,
+    userId: claims.sub.toLowerCase(),
     appRole,
     ...(typeof claims.email === "string" ? { email: claims.email } : {}),
   };

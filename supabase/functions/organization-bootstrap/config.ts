@@ -32,6 +32,21 @@ const configSchema = z.object({
    * by asking the project's Auth, one round trip per request.
    */
   LEGACY_JWT_SECRET: z.string().min(32, "must be the project's legacy JWT secret (32+ characters): supabase secrets set LEGACY_JWT_SECRET=…").optional(),
+  /**
+   * The `iss` every user token must carry: the project's Auth URL. Unset, it is SUPABASE_URL/auth/v1,
+   * right for a hosted project (https://<ref>.supabase.co/auth/v1). Set it where the two differ:
+   * under `supabase functions serve` SUPABASE_URL is http://kong:8000 while tokens say
+   * http://127.0.0.1:54321/auth/v1. (Not SUPABASE_AUTH_ISSUER: the CLI skips secrets named SUPABASE_*.)
+   */
+  AUTH_ISSUER: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z
+      .url({
+        protocol: /^https?$/,
+        message: "must be the iss claim of the project's user tokens, its Auth URL such as https://<ref>.supabase.co/auth/v1 (under supabase functions serve: http://127.0.0.1:54321/auth/v1); unset it to use SUPABASE_URL/auth/v1",
+      })
+      .optional(),
+  ),
   TEMPORAL_PROXY_URL: z.url({ message: "must be the gRPC-web proxy's URL: supabase secrets set TEMPORAL_PROXY_URL=https://…" }),
   TEMPORAL_PROXY_TOKEN: z.string().min(32, "must be the proxy's bearer token (32+ characters): supabase secrets set TEMPORAL_PROXY_TOKEN=…"),
   TEMPORAL_NAMESPACE: z.string().min(1).default("default"),
@@ -41,10 +56,20 @@ const configSchema = z.object({
   BOOTSTRAP_START_BUDGET_MS: z.coerce.number().int().min(100).max(10_000).default(2000),
   /** The value of the `app_role` claim that may bootstrap organizations. */
   BOOTSTRAP_ADMIN_ROLE: z.string().min(1).default(PLATFORM_ADMIN_ROLE),
-  /** Per caller: burst size and sustained requests per minute before 429. */
+  /** Per caller: burst size and sustained requests per minute before 429, for POST (bootstraps). */
   BOOTSTRAP_RATE_BURST: z.coerce.number().int().min(1).max(10_000).default(30),
   BOOTSTRAP_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
-});
+  /**
+   * The same for GET (status reads), in a bucket of their own: a frontend polls, so it is more
+   * generous, and a caller polling hard never uses up its bootstraps (nor the reverse).
+   */
+  BOOTSTRAP_STATUS_RATE_BURST: z.coerce.number().int().min(1).max(10_000).default(60),
+  BOOTSTRAP_STATUS_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
+}).transform(({ AUTH_ISSUER, ...config }) => ({
+  ...config,
+  /** Resolved: AUTH_ISSUER as given, else SUPABASE_URL/auth/v1; without a trailing slash, as Auth writes `iss`. */
+  AUTH_ISSUER: (AUTH_ISSUER ?? `${config.SUPABASE_URL.replace(/\/+$/, "")}/auth/v1`).replace(/\/+$/, ""),
+}));
 
 export type BootstrapConfig = z.infer<typeof configSchema>;
 

@@ -3,13 +3,18 @@ import { EVENT_TYPES, ORGANIZATION_STREAM, SQLSTATE, emitArgs, type EventData, t
 
 /** The event store as this function uses it, through PostgREST with the service role. */
 export interface BootstrapEventStore {
-  /** Writes `organization.bootstrap.initiated`; `subdomain_taken` when another organization holds the subdomain. */
+  /**
+   * Writes `organization.bootstrap.initiated`, or returns the id of the event already recorded with the
+   * same idempotency key and request_hash. `idempotency_key_reused` when that key's event was recorded
+   * for another request_hash; `subdomain_taken` when the projection refused it (another organization
+   * holds the subdomain, or this stream is already bootstrapped).
+   */
   emitInitiated(
     organizationId: string,
     data: EventData<typeof EVENT_TYPES.bootstrapInitiated>,
-    metadata: EventMetadata,
-  ): Promise<{ ok: true; eventId: string } | { ok: false; reason: "subdomain_taken" }>;
-  /** The initiated event already written on this organization's stream (an idempotent replay), if any. */
+    metadata: EventMetadata & { request_hash?: string },
+  ): Promise<{ ok: true; eventId: string } | { ok: false; reason: "subdomain_taken" | "idempotency_key_reused" }>;
+  /** The initiated event already written on this organization's stream, if any (read only when an emit was refused). */
   findInitiated(organizationId: string): Promise<{ eventId: string; requestHash: string | undefined } | undefined>;
   findOrganizationIdBySubdomain(subdomain: string): Promise<string | undefined>;
   emitWorkflowStarted(organizationId: string, data: EventData<typeof EVENT_TYPES.bootstrapWorkflowStarted>, metadata: EventMetadata): Promise<string>;
@@ -25,6 +30,7 @@ export function supabaseEventStore(db: SupabaseClient): BootstrapEventStore {
     async emitInitiated(organizationId, data, metadata) {
       const { data: eventId, error } = await db.rpc("emit_domain_event", emitArgs(organizationId, EVENT_TYPES.bootstrapInitiated, data, metadata));
       if (error?.code === SQLSTATE.uniqueViolation) return { ok: false, reason: "subdomain_taken" };
+      if (error?.code === SQLSTATE.idempotentRequestMismatch) return { ok: false, reason: "idempotency_key_reused" };
       if (error || typeof eventId !== "string") throw new StoreError(`emit_domain_event failed: ${error?.code ?? "no id"} ${error?.message ?? ""}`);
       return { ok: true, eventId };
     },

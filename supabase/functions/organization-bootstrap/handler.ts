@@ -1,5 +1,5 @@
 import { bootstrapRequestSchema, toFieldIssues, type BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
-import { bootstrapWorkflowStart, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { authorizeAdmin, type Caller, type TokenVerifier } from "./auth.ts";
@@ -84,8 +84,10 @@ async function parseBody(request: Request): Promise<BootstrapRequest> {
 export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, info?: ServeInfo) => Promise<Response> {
   const { config, log } = deps;
   const limiter = new RateLimiter(config.BOOTSTRAP_RATE_BURST, config.BOOTSTRAP_RATE_PER_MINUTE);
+  // Status reads have a bucket of their own: a polling frontend never uses up its caller's bootstraps.
+  const statusLimiter = new RateLimiter(config.BOOTSTRAP_STATUS_RATE_BURST, config.BOOTSTRAP_STATUS_RATE_PER_MINUTE);
 
-  async function startWorkflow(input: BootstrapWorkflowInput, requestId: string, info: ServeInfo | undefined): Promise<"started" | "queued"> {
+  async function startWorkflow(input: BootstrapStartIdentity, requestId: string, info: ServeInfo | undefined): Promise<"started" | "queued"> {
     const start = bootstrapWorkflowStart(input, "edge");
     try {
       const result = await deps.temporal.startWorkflow({
@@ -135,32 +137,38 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, 
     const organizationId = idempotencyKey ? await uuidV5(`${caller.userId}:${idempotencyKey}`) : crypto.randomUUID();
     const workflowId = bootstrapWorkflowId(organizationId);
 
-    let eventId: string | undefined;
-    if (idempotencyKey) {
-      const previous = await deps.store.findInitiated(organizationId);
-      if (previous && previous.requestHash !== requestHash) {
-        throw new UserError(422, "idempotency_key_reused", "this Idempotency-Key was used with a different form: use a new key");
-      }
-      eventId = previous?.eventId;
-    }
-    if (!eventId) {
-      const emitted = await deps.store.emitInitiated(organizationId, form, {
-        ...(idempotencyKey ? { idempotency_key: `bootstrap:${idempotencyKey}` } : {}),
-        correlation_id: requestId,
-        actor_user_id: caller.userId,
-        source: "edge",
-        request_hash: requestHash,
-      });
-      if (!emitted.ok) {
+    const keyReused = () => new UserError(422, "idempotency_key_reused", "this Idempotency-Key was used with a different form: use a new key");
+
+    // One write, also for a replay: with the same key (the same stream) the store returns the recorded
+    // event's id when its request_hash is this form's, and refuses a different form even in a race
+    // (emit_domain_event holds the stream's lock), so exactly one form is ever recorded and answered.
+    const emitted = await deps.store.emitInitiated(organizationId, form, {
+      // A digest of the key, not the key: every key the API accepts (up to 200 characters) fits the
+      // store's 200. The stream already belongs to this caller and key (organizationId above).
+      ...(idempotencyKey ? { idempotency_key: `bootstrap:${await sha256Hex(idempotencyKey)}` } : {}),
+      correlation_id: requestId,
+      actor_user_id: caller.userId,
+      source: "edge",
+      request_hash: requestHash,
+    });
+    let eventId: string;
+    if (emitted.ok) eventId = emitted.eventId;
+    else if (emitted.reason === "idempotency_key_reused") throw keyReused();
+    else {
+      // Taken: another organization holds the subdomain, or this stream already holds its initiated
+      // event under another idempotency key (one stored before keys were digests): then it is a replay.
+      const previous = idempotencyKey ? await deps.store.findInitiated(organizationId) : undefined;
+      if (previous && previous.requestHash !== requestHash) throw keyReused();
+      if (!previous) {
         const existing = await deps.store.findOrganizationIdBySubdomain(form.subdomain);
         throw new UserError(409, "subdomain_taken", `the subdomain "${form.subdomain}" is taken`, existing ? { organizationId: existing } : {});
       }
-      eventId = emitted.eventId;
+      eventId = previous.eventId;
     }
     timing.mark("record");
     log.info("bootstrap recorded", { requestId, eventId, organizationId, workflowId });
 
-    const status = await startWorkflow({ eventId, organizationId, payload: form }, requestId, info);
+    const status = await startWorkflow({ eventId, organizationId }, requestId, info);
     timing.mark("start");
     const url = workflowUrl(config, workflowId);
     const response: BootstrapResponse = { organizationId, workflowId, eventId, status, ...(url ? { workflowUrl: url } : {}) };
@@ -168,8 +176,13 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, 
     return json(status === "started" ? 200 : 202, response, { "x-request-id": requestId, ...timing.header() });
   }
 
-  async function get(url: URL, requestId: string): Promise<Response> {
-    const organizationId = url.searchParams.get("organizationId") ?? "";
+  async function get(url: URL, caller: Caller, requestId: string): Promise<Response> {
+    const rate = statusLimiter.take(caller.userId);
+    if (!rate.ok) {
+      throw new UserError(429, "rate_limited", "too many status requests: poll less often, or follow the projections over Realtime", { retryAfterSeconds: rate.retryAfterSeconds });
+    }
+    // Ids are stored lower-case; an upper-case one is the same organization (UUIDs ignore case).
+    const organizationId = (url.searchParams.get("organizationId") ?? "").toLowerCase();
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(organizationId)) {
       throw new UserError(400, "invalid_query", "pass ?organizationId=<uuid>");
     }
@@ -189,7 +202,7 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, 
       const timing = new ServerTiming();
       const caller = await authorizeAdmin(request, deps.verifyToken, config.BOOTSTRAP_ADMIN_ROLE);
       timing.mark("auth");
-      return request.method === "POST" ? await post(request, info, caller, requestId, timing) : await get(new URL(request.url), requestId);
+      return request.method === "POST" ? await post(request, info, caller, requestId, timing) : await get(new URL(request.url), caller, requestId);
     } catch (error) {
       if (error instanceof UserError) {
         const response = errorResponse(error, requestId);

@@ -181,6 +181,10 @@ export async function startStack(options: StackOptions, progress: Progress): Pro
           SUPABASE_SERVICE_ROLE_KEY: env.SUPABASE_SERVICE_ROLE_KEY,
           SUPABASE_DB_URL: env.SUPABASE_DB_URL,
           SUPABASE_JWKS: JSON.stringify(keys.jwks),
+          // What this stack's Auth writes in `iss`. Set here, not left to supabase/functions/.env, so a
+          // .env made for `supabase functions serve` (AUTH_ISSUER=http://127.0.0.1:54321/auth/v1) is
+          // skipped rather than refusing every token of a stack on other ports.
+          AUTH_ISSUER: `${publicUrl}/auth/v1`,
           TEMPORAL_PROXY_URL: env.TEMPORAL_PROXY_URL,
           TEMPORAL_PROXY_TOKEN: env.TEMPORAL_PROXY_TOKEN,
           TEMPORAL_NAMESPACE: env.TEMPORAL_NAMESPACE,

@@ -28,4 +28,6 @@ test("organization-bootstrap accepts .env.example plus what Supabase injects", (
     SUPABASE_SERVICE_ROLE_KEY: "service-role-key-as-injected-by-the-cli",
   });
   assert.equal(config.TEMPORAL_PROXY_URL, example.get("TEMPORAL_PROXY_URL"));
+  // Tokens are checked against the issuer Auth writes under `supabase start`, not SUPABASE_URL (kong:8000).
+  assert.equal(config.AUTH_ISSUER, "http://127.0.0.1:54321/auth/v1");
 });

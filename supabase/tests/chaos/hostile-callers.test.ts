@@ -56,9 +56,13 @@ async function call(authorization: string | undefined, form: unknown, extraHeade
 
 const b64url = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 
-function adminClaims(extra: JWTPayload = {}): JWTPayload {
+/** A platform admin's claims as the stack's Auth issues them (its `iss` included); undefined in `extra` removes a claim. */
+function adminClaims(extra: Record<string, unknown> = {}): JWTPayload {
   const now = Math.floor(Date.now() / 1000);
-  return { sub: randomUUID(), aud: "authenticated", role: "authenticated", app_role: PLATFORM_ADMIN_ROLE, iat: now, exp: now + 600, ...extra };
+  const claims: JWTPayload = {
+    iss: `${stackEnv().supabaseUrl}/auth/v1`, sub: randomUUID(), aud: "authenticated", role: "authenticated", app_role: PLATFORM_ADMIN_ROLE, iat: now, exp: now + 600, ...extra,
+  };
+  return Object.fromEntries(Object.entries(claims).filter(([, value]) => value !== undefined));
 }
 
 async function ourPrivateKey() {
@@ -93,6 +97,12 @@ test("forged, tampered, expired and foreign tokens are refused with 401/403 and 
     ["our header and claims without a signature", `Bearer ${vHeader}.${b64url(adminClaims())}.`, 401],
     ["expired a minute ago", `Bearer ${await signOurs(adminClaims({ iat: now - 700, exp: now - 60 }))}`, 401],
     ["not valid for another hour (nbf)", `Bearer ${await signOurs(adminClaims({ nbf: now + 3600 }))}`, 401],
+    ["our key, another app's aud", `Bearer ${await signOurs(adminClaims({ aud: "another-app" }))}`, 401],
+    ["our key, another project's iss", `Bearer ${await signOurs(adminClaims({ iss: "https://another-ref.supabase.co/auth/v1" }))}`, 401],
+    ["our key, no iss", `Bearer ${await signOurs(adminClaims({ iss: undefined }))}`, 401],
+    ["our key, no exp (never expires)", `Bearer ${await signOurs(adminClaims({ exp: undefined }))}`, 401],
+    ["our key, an empty sub", `Bearer ${await signOurs(adminClaims({ sub: "" }))}`, 401],
+    ["our key, a sub that is not a user id", `Bearer ${await signOurs(adminClaims({ sub: "root" }))}`, 401],
     ["another project's key, claiming our kid", `Bearer ${await new SignJWT(adminClaims()).setProtectedHeader({ alg: "ES256", kid: keys.kid }).sign(other.privateKey)}`, 401],
     ["another project's service_role key", `Bearer ${await new SignJWT({ role: "service_role", iss: "supabase" }).setProtectedHeader({ alg: "ES256" }).setIssuedAt().setExpirationTime("1h").sign(other.privateKey)}`, 401],
     ["RS256 from a key of our kid's name", `Bearer ${await new SignJWT(adminClaims()).setProtectedHeader({ alg: "RS256", kid: keys.kid }).sign(otherRs.privateKey)}`, 401],

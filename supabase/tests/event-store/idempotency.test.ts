@@ -1,7 +1,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
+import { EVENT_TYPES, SQLSTATE } from "@org-bootstrap/shared/events/index.ts";
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import { openPool, sqlError } from "../support/db.ts";
 import { bootstrapData, emit, emitAtVersion, streamEvents, uniqueSubdomain } from "../support/events.ts";
@@ -83,4 +83,44 @@ test("an idempotency key that is not a non-empty string is rejected with 22023",
       sqlError("22023", /idempotency_key must be a string of 1 to 200 characters/),
     );
   }
+});
+
+test("a key recorded for one request_hash refuses another with PT422 and writes nothing, whichever overload, however many race", async () => {
+  const organizationId = crypto.randomUUID();
+  const key = "bootstrap:request-hash";
+  const data = bootstrapData(uniqueSubdomain("idem"));
+  const first = await emit(pool, organizationId, EVENT_TYPES.bootstrapInitiated, data, { idempotency_key: key, request_hash: "a".repeat(64) });
+  assert.equal(await emit(pool, organizationId, EVENT_TYPES.bootstrapInitiated, data, { idempotency_key: key, request_hash: "a".repeat(64) }), first);
+  await assert.rejects(
+    emit(pool, organizationId, EVENT_TYPES.bootstrapInitiated, bootstrapData(uniqueSubdomain("idem")), { idempotency_key: key, request_hash: "b".repeat(64) }),
+    sqlError(SQLSTATE.idempotentRequestMismatch, /idempotency key "bootstrap:request-hash" was already used on this stream for a different request/),
+  );
+  await assert.rejects(
+    emitAtVersion(pool, organizationId, 1, EVENT_TYPES.bootstrapInitiated, data, { idempotency_key: key, request_hash: "c".repeat(64) }),
+    sqlError(SQLSTATE.idempotentRequestMismatch),
+  );
+  assert.deepEqual((await streamEvents(pool, organizationId)).map((e) => e.id), [first]);
+
+  // Five writers with one key and five requests at once: one is recorded, the four others refused.
+  const racing = crypto.randomUUID();
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: 5 }, (_, i) =>
+      emit(pool, racing, EVENT_TYPES.bootstrapInitiated, bootstrapData(uniqueSubdomain("race")), { idempotency_key: key, request_hash: String(i).repeat(64) })),
+  );
+  assert.equal(outcomes.filter((o) => o.status === "fulfilled").length, 1);
+  for (const o of outcomes) if (o.status === "rejected") assert.equal((o.reason as { code?: string }).code, SQLSTATE.idempotentRequestMismatch);
+  assert.equal((await streamEvents(pool, racing)).length, 1);
+});
+
+test("a key's request_hash is compared only when both writes carry one: writers without it keep replaying by key", async () => {
+  const organizationId = crypto.randomUUID();
+  const data = bootstrapData(uniqueSubdomain("idem"));
+  const first = await emit(pool, organizationId, EVENT_TYPES.bootstrapInitiated, data, { idempotency_key: "k1" });
+  assert.equal(await emit(pool, organizationId, EVENT_TYPES.bootstrapInitiated, data, { idempotency_key: "k1", request_hash: "a".repeat(64) }), first);
+  const started = (await emit(pool, organizationId, EVENT_TYPES.bootstrapWorkflowStarted, {
+    workflowId: bootstrapWorkflowId(organizationId), runId: crypto.randomUUID(), startedBy: "realtime",
+  }, { idempotency_key: "k2", request_hash: "a".repeat(64) }));
+  assert.equal(await emit(pool, organizationId, EVENT_TYPES.bootstrapWorkflowStarted, {
+    workflowId: bootstrapWorkflowId(organizationId), runId: crypto.randomUUID(), startedBy: "sweep",
+  }, { idempotency_key: "k2" }), started);
 });
