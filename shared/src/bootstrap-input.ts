@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bootstrapRequestSchema, type BootstrapRequest } from "./bootstrap-request.ts";
+import { bootstrapInitiatedSchema, type BootstrapInitiated } from "./events/payloads.ts";
 import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId, type StartedBy } from "./workflow-contract.ts";
 import type { SearchAttributeName } from "./stack-contract.ts";
 import { EVENT_TYPES, ORGANIZATION_STREAM } from "./events/event-types.ts";
@@ -55,7 +55,7 @@ export interface BootstrapEventRow {
 export interface RecordedBootstrap {
   readonly eventId: string;
   readonly organizationId: string;
-  readonly request: BootstrapRequest;
+  readonly request: BootstrapInitiated;
 }
 
 function requireInitiatedRow(row: BootstrapEventRow): void {
@@ -65,12 +65,14 @@ function requireInitiatedRow(row: BootstrapEventRow): void {
 }
 
 /**
- * A stored initiated event, validated against the form's schema; throws a ZodError naming the bad
- * fields when its payload is not a valid form (a writer that bypassed the edge function).
+ * A stored initiated event, validated against the stored event's schema (payloads.ts), not today's
+ * form rules: an event recorded under older, looser rules (a name reserved since) is still carried out
+ * as recorded. Throws a ZodError naming the bad fields when the payload is not a bootstrap at all (a
+ * writer that bypassed the edge function).
  */
 export function recordedBootstrapFromEvent(row: BootstrapEventRow): RecordedBootstrap {
   requireInitiatedRow(row);
-  return { eventId: row.id, organizationId: row.stream_id.toLowerCase(), request: bootstrapRequestSchema.parse(row.event_data) };
+  return { eventId: row.id, organizationId: row.stream_id.toLowerCase(), request: bootstrapInitiatedSchema.parse(row.event_data) };
 }
 
 /**

@@ -106,6 +106,7 @@ test("settings: documented defaults per mode, and every bad value named with its
   assert.deepEqual(local.reconciler, {
     enabled: true, intervalMs: 30_000, graceMs: 10_000, scheduleId: "reconcile-bootstraps", concurrency: 16,
     canary: { enabled: true, intervalMs: 15_000, timeoutMs: 5_000 },
+    stuckAfterMs: 120_000,
   });
   assert.deepEqual(local.http, { host: "127.0.0.1", port: 54330, portExplicit: false });
   const production = parseReconcilerEnv({ CANARY_ENABLED: "false" }, "production");

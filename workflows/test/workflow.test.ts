@@ -283,3 +283,42 @@ test("a start request that breaks the contract (input invalid, or id not org-boo
   assert.match((failures[1] as WorkflowFailedError).cause!.message, /organizationId/);
   assert.equal((await eventsOf(harness.supabase, input.organizationId)).length, 1, "only the initiated event");
 });
+
+test("a retried run (bootstrap:retry) continues the closed one: an administrator already invited keeps that invitation and gets no second email", async () => {
+  const outbox = tempOutbox();
+  const deps = localDeps(harness, outbox);
+  const input = await initiateBootstrap(harness.supabase);
+  const [invited, notYet] = input.request.admins;
+  const workflowId = `org-bootstrap-${input.organizationId}`;
+  // What the closed run left: the organization created, one invitation created and mailed, then it was terminated.
+  const earlier = { workflowId, runId: randomUUID(), organizationId: input.organizationId, eventId: input.eventId };
+  const activities = createActivities(deps);
+  const earlierInvitation = { invitationId: randomUUID(), email: invited!.email, expiresAt: new Date(Date.now() + 3 * 86_400_000).toISOString() };
+  await activities.createOrganization(earlier);
+  await activities.createInvitations(earlier, [earlierInvitation]);
+  await activities.sendInvitationEmail(earlier, { invitation: earlierInvitation, organizationName: input.request.name });
+  assert.equal(readLocalEmails(outbox).length, 1);
+
+  const result = await withWorker(harness, deps, async (taskQueue) => {
+    const options = bootstrapStartOptions(input, "retry", taskQueue);
+    const handle = await harness.client.workflow.start(BOOTSTRAP_WORKFLOW_TYPE, {
+      ...options,
+      memo: { ...options.memo, retryOfRunId: earlier.runId, retryOfStatus: "TERMINATED", requestedBy: "on-call@test", reason: "terminated by mistake" },
+    });
+    return handle.result();
+  });
+  assert.equal(result.invitations, 2);
+
+  const invitations = await invitationRows(harness.supabase, input.organizationId);
+  assert.equal(invitations.length, 2, "one invitation per administrator, not three");
+  assert.equal(invitations.find((i) => i.email === invited!.email)?.id, earlierInvitation.invitationId, "the earlier invitation is reused");
+  assert.ok(invitations.every((i) => i.status === "sent"));
+  const emails = readLocalEmails(outbox).map((e) => e.to).sort();
+  assert.deepEqual(emails, [invited!.email, notYet!.email].sort(), "the already-invited administrator got no second email");
+  const events = await eventsOf(harness.supabase, input.organizationId);
+  assert.equal(events.filter((e) => e.event_type === EVENT_TYPES.organizationCreated).length, 1, "the created event is not written twice");
+  const started = events.filter((e) => e.event_type === EVENT_TYPES.bootstrapWorkflowStarted);
+  assert.equal(started.length, 1);
+  assert.deepEqual((started[0]!.event_data as { retry?: unknown }).retry, { previousRunId: earlier.runId, previousStatus: "TERMINATED", requestedBy: "on-call@test", reason: "terminated by mistake" });
+  assert.equal((await organizationRow(harness.supabase, input.organizationId)).bootstrap_started_by, "retry");
+});

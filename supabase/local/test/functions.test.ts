@@ -150,7 +150,8 @@ describe("functions: stack-check through the gateway", () => {
     const { data } = await asUser(adminToken).functions.invoke<StackCheck>("stack-check");
     const secretNames = Object.keys(loadFunctionSecrets(path.join(FUNCTIONS_DIR, ".env"), new Set([...INJECTED, ...HOST_ENV_NAMES])).values);
     for (const name of INJECTED) assert.ok(data!.envNames.includes(name), `${name} missing`);
-    const unexpected = data!.envNames.filter((name) => !/^(SUPABASE|TEMPORAL)_/.test(name) && !secretNames.includes(name));
+    // AUTH_ISSUER: what the stack's Auth signs as `iss` (the stack sets it so a .env made for another port cannot override it).
+    const unexpected = data!.envNames.filter((name) => !/^(SUPABASE_|TEMPORAL_|AUTH_ISSUER$)/.test(name) && !secretNames.includes(name));
     assert.deepEqual(unexpected, []);
     for (const leaked of ["PATH", "HOME", "LOCAL_STACK_DIR", "NO_COLOR", "SUPABASE_INTERNAL_HOST_ENV", "TEMPORAL_ADDRESS"]) assert.ok(!data!.envNames.includes(leaked), leaked);
   });

@@ -68,6 +68,9 @@ before(async () => {
     create function public.${failFn}(reason text) returns int language plpgsql
       as $$ begin raise exception 'refused: %', reason using hint = 'ask nicely'; end $$;
     create function public.${echoFn}(jsonb) returns jsonb language sql immutable as $$ select $1 $$;
+    -- The project's migrations revoke Supabase's default grant of new functions to the API roles.
+    grant execute on function public.${namedFn}(text), public.${touchFn}(), public.${whoamiFn}(), public.${headersFn}(),
+      public.${failFn}(text), public.${echoFn}(jsonb) to anon, authenticated, service_role;
   `);
 });
 
@@ -256,12 +259,12 @@ describe("functions", () => {
     assert.equal(missing.status, 404);
     assert.equal(missing.error?.code, "PGRST202");
 
-    await db.query(`create function public.${lateFn}(x int) returns text language sql as $$ select 'int ' || x $$`);
+    await db.query(`create function public.${lateFn}(x int) returns text language sql as $$ select 'int ' || x $$; grant execute on function public.${lateFn}(int) to anon, authenticated, service_role`);
     const first = await service.rpc(lateFn, { x: 1 });
     assert.equal(first.error, null);
     assert.equal(first.data, "int 1");
 
-    await db.query(`drop function public.${lateFn}(int); create function public.${lateFn}(x text) returns text language sql as $$ select 'text ' || x $$`);
+    await db.query(`drop function public.${lateFn}(int); create function public.${lateFn}(x text) returns text language sql as $$ select 'text ' || x $$; grant execute on function public.${lateFn}(text) to anon, authenticated, service_role`);
     const second = await service.rpc(lateFn, { x: "1" });
     assert.equal(second.error, null);
     assert.equal(second.data, "text 1");

@@ -59,6 +59,8 @@ before(async () => {
     create function public.${addFn}(a int, b int default 10) returns int language sql immutable as 'select a + b';
     create function public.${seriesFn}(n int) returns setof int language sql immutable as 'select generate_series(1, n)';
     create function public.${secretFn}() returns text language sql stable as $$ select 'classified' $$;
+    -- The project's migrations revoke Supabase's default grant of new functions to the API roles.
+    grant execute on function public.${addFn}(int, int), public.${seriesFn}(int) to anon, authenticated, service_role;
     revoke execute on function public.${secretFn}() from public, anon, authenticated;
     grant execute on function public.${secretFn}() to service_role;
   `);

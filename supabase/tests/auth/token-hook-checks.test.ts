@@ -28,6 +28,8 @@ async function callHook(body: string): Promise<Record<string, unknown>> {
   try {
     await client.query("begin");
     await client.query(`create function public.test_hook(event jsonb) returns jsonb language plpgsql as $$ begin ${body} end $$`);
+    // As Supabase's hook guide says, and as the project's migrations do: new functions are executable by no one else.
+    await client.query("grant execute on function public.test_hook(jsonb) to supabase_auth_admin");
     await client.query("set local role supabase_auth_admin");
     const claims = validClaims();
     return await runCustomAccessTokenHook(client, '"public"."test_hook"', { userId: claims.sub, claims, authenticationMethod: "password" });

@@ -16,7 +16,7 @@ export function invitationToken(secret: string, invitationId: string): string {
   return createHmac("sha256", secret).update(`invitation:${invitationId}`).digest("base64url");
 }
 
-/** Lower-case hex SHA-256, the shape invitations_projection.token_hash requires. */
+/** Lower-case hex SHA-256, the shape private.invitation_tokens.token_hash requires. */
 export function hashInvitationToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
 }

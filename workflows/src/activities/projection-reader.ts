@@ -8,7 +8,11 @@ import { supabaseFailure } from "./supabase-failure.ts";
  */
 export interface ProjectionReader {
   invitationStatuses(organizationId: string): Promise<Map<string, InvitationStatus>>;
-  /** Invitations still open (pending or sent): a retried bootstrap reuses them instead of inviting twice. */
+  /**
+   * Invitations still open (pending or sent) and valid for at least another hour: a retried bootstrap
+   * reuses them instead of inviting twice. One about to expire is not reused (its link would be dead
+   * on arrival, or soon after): the retry invites that administrator anew.
+   */
   openInvitations(organizationId: string): Promise<OpenInvitation[]>;
 }
 
@@ -17,6 +21,8 @@ export interface OpenInvitation {
   readonly email: string;
   readonly expiresAt: string;
 }
+
+const REUSE_MIN_VALIDITY_MS = 60 * 60 * 1000;
 
 export function supabaseProjectionReader(supabase: SupabaseClient): ProjectionReader {
   return {
@@ -33,7 +39,8 @@ export function supabaseProjectionReader(supabase: SupabaseClient): ProjectionRe
         .from(INVITATIONS_PROJECTION)
         .select("id,email,expires_at")
         .eq("organization_id", organizationId)
-        .in("status", ["pending", "sent"]);
+        .in("status", ["pending", "sent"])
+        .gt("expires_at", new Date(Date.now() + REUSE_MIN_VALIDITY_MS).toISOString());
       if (error) throw supabaseFailure(`reading ${INVITATIONS_PROJECTION}`, status, error);
       return (data as Array<{ id: string; email: string; expires_at: string }>).map((row) => ({
         invitationId: row.id,

@@ -18,6 +18,8 @@ export interface ReconcilerConfig {
   /** Workflow starts (each with its workflow_started write) one replica keeps in flight. */
   readonly concurrency: number;
   readonly canary: { readonly enabled: boolean; readonly intervalMs: number; readonly timeoutMs: number };
+  /** A provisioning organization whose row has not changed this long is checked for a closed run (stuck.ts). */
+  readonly stuckAfterMs: number;
 }
 
 export interface WorkerHttpConfig {
@@ -59,6 +61,7 @@ const schema = z.object({
   RECONCILE_CONCURRENCY: z.coerce.number({ error: "not a number: how many starts one replica keeps in flight, e.g. 32" })
     .int("a whole number, e.g. 32").min(1, "at least 1").max(256, "at most 256 (Temporal's frontend limits a namespace's rate anyway)").default(DEFAULT_RECONCILE_CONCURRENCY),
   RECONCILE_SCHEDULE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,200}$/, "letters, digits, . _ - only (a Temporal Schedule id)").default(DEFAULT_SCHEDULE_ID),
+  STUCK_AFTER: duration("how long a provisioning organization must be quiet before the worker checks whether its run closed, e.g. 2m (0s in tests)", 0).default(120_000),
   CANARY_ENABLED: flag("whether the worker checks Realtime with a canary event").optional(),
   CANARY_INTERVAL: duration("how often the canary is written, e.g. 60s", 200).optional(),
   CANARY_TIMEOUT: duration("how long a canary may take to come back over Realtime, e.g. 5s", 50).default(5_000),
@@ -99,6 +102,7 @@ export function parseReconcilerEnv(env: Record<string, string | undefined>, mode
       scheduleId: e.RECONCILE_SCHEDULE_ID,
       concurrency: e.RECONCILE_CONCURRENCY,
       canary: { enabled: e.CANARY_ENABLED ?? true, intervalMs: canaryIntervalMs, timeoutMs: e.CANARY_TIMEOUT },
+      stuckAfterMs: e.STUCK_AFTER,
     },
     http: {
       host: e.WORKER_HTTP_HOST ?? (mode === "local" ? "127.0.0.1" : "0.0.0.0"),

@@ -190,6 +190,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       stuckMonitor = new StuckMonitor({
         sources: temporalAndStoreStuckSources(context.client, context.supabase),
         intervalMs: config.intervalMs,
+        minQuietMs: config.stuckAfterMs,
         metrics,
         log,
       });

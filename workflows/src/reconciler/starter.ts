@@ -102,7 +102,10 @@ export function temporalStarter(client: Client, options: { taskQueue?: string; t
         await withDeadline(() => client.workflow.getHandle(workflowId).result());
         return false;
       } catch (error) {
-        return error instanceof WorkflowFailedError && error.cause instanceof ApplicationFailure && error.cause.type === FailureType.RecordedEventMissing;
+        // Only the run's own answer decides; anything else (a deadline, Temporal unavailable) rejects,
+        // so the event stays pending and the next sweep asks again.
+        if (!(error instanceof WorkflowFailedError)) throw error;
+        return error.cause instanceof ApplicationFailure && error.cause.type === FailureType.RecordedEventMissing;
       }
     },
     async describe(workflowId) {

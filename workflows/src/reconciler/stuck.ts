@@ -1,7 +1,7 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
-import type { Client } from "@temporalio/client";
+import { WorkflowNotFoundError, type Client } from "@temporalio/client";
 import { ORGANIZATIONS_PROJECTION } from "@org-bootstrap/shared/events/index.ts";
-import { BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId, organizationIdFromWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
+import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 
 /**
  * "Stuck": an organization still `provisioning` whose bootstrap workflow's latest run closed without
@@ -10,9 +10,6 @@ import { BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId, organizationIdFromWorkflo
  * no failure was recorded (that would have made it `failed`). Only a person can decide, with
  * `npm run bootstrap:retry`.
  */
-
-/** Temporal's names for a run that closed without success (visibility's ExecutionStatus values). */
-export const UNSUCCESSFUL_CLOSE_STATUSES = ["Failed", "Terminated", "TimedOut", "Canceled"] as const;
 
 export interface StuckOrganization {
   readonly organizationId: string;
@@ -23,42 +20,44 @@ export interface StuckOrganization {
   readonly closedAt?: string;
 }
 
-export interface ClosedRun {
-  readonly workflowId: string;
+export interface LatestRun {
   readonly runId: string;
   readonly status: string;
   readonly closedAt?: string;
 }
 
-/** What the check asks of Temporal and of the store; fakes in unit tests. */
+/** What the check asks of the store and of Temporal; fakes in unit tests. */
 export interface StuckSources {
-  /** Runs of the bootstrap workflow that closed without success, newest first, at most `limit`. */
-  closedUnsuccessful(limit: number): Promise<ClosedRun[]>;
-  /** The latest run of a workflow id (a retry may have replaced the listed one). */
-  latestRun(workflowId: string): Promise<ClosedRun | undefined>;
-  /** Of these organizations, the ones whose projection still says `provisioning`. */
-  provisioning(organizationIds: readonly string[]): Promise<Set<string>>;
+  /** Organizations still `provisioning` whose row has not changed for `minAgeMs`, oldest first, at most `limit`. */
+  quietProvisioning(minAgeMs: number, limit: number): Promise<string[]>;
+  /** The latest run of a workflow id; undefined when it has never run (the reconciler's job, not stuck). */
+  latestRun(workflowId: string): Promise<LatestRun | undefined>;
 }
 
-/** At most this many closed runs are looked at per check: failures are rare, and each costs a row read. */
-export const STUCK_CHECK_LIMIT = 500;
+/**
+ * The default quiet time (STUCK_AFTER). Candidates come from the store, not from Temporal's list of failed runs: that list also holds every
+ * compensated failure of the retention period and every start forged without an event, and anyone
+ * holding the proxy token could push a real stuck organization out of its first page. A bootstrap
+ * moves its row on every step, so only quiet ones are looked at.
+ */
+export const STUCK_MIN_QUIET_MS = 2 * 60_000;
+/** At most this many rows, and so Temporal describes, per check. */
+export const STUCK_CHECK_LIMIT = 200;
+const DESCRIBE_CONCURRENCY = 4;
 
-export async function findStuckOrganizations(sources: StuckSources, limit = STUCK_CHECK_LIMIT): Promise<StuckOrganization[]> {
-  const closed = await sources.closedUnsuccessful(limit);
-  const byOrganization = new Map<string, ClosedRun>();
-  for (const run of closed) {
-    const organizationId = organizationIdFromWorkflowId(run.workflowId);
-    if (organizationId && !byOrganization.has(organizationId)) byOrganization.set(organizationId, run);
-  }
-  if (byOrganization.size === 0) return [];
-  const provisioning = await sources.provisioning([...byOrganization.keys()]);
+export async function findStuckOrganizations(sources: StuckSources, options: { minQuietMs?: number; limit?: number } = {}): Promise<StuckOrganization[]> {
+  const candidates = await sources.quietProvisioning(options.minQuietMs ?? STUCK_MIN_QUIET_MS, options.limit ?? STUCK_CHECK_LIMIT);
   const stuck: StuckOrganization[] = [];
-  for (const organizationId of provisioning) {
-    // The listed run may be an old one that a retry has replaced: only the latest run counts.
-    const latest = await sources.latestRun(bootstrapWorkflowId(organizationId));
-    if (!latest || !isUnsuccessfulClose(latest.status)) continue;
-    stuck.push({ organizationId, ...latest });
-  }
+  let next = 0;
+  const describeNext = async (): Promise<void> => {
+    for (let i = next++; i < candidates.length; i = next++) {
+      const organizationId = candidates[i]!;
+      const workflowId = bootstrapWorkflowId(organizationId);
+      const latest = await sources.latestRun(workflowId);
+      if (latest && isUnsuccessfulClose(latest.status)) stuck.push({ organizationId, workflowId, ...latest });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, candidates.length) }, describeNext));
   return stuck.sort((a, b) => a.organizationId.localeCompare(b.organizationId));
 }
 
@@ -68,52 +67,31 @@ export function isUnsuccessfulClose(status: string): boolean {
   return ["failed", "terminated", "timedout", "canceled", "cancelled"].includes(normalized);
 }
 
-const PROVISIONING_CHUNK = 100;
-
 export function temporalAndStoreStuckSources(client: Client, supabase: SupabaseClient): StuckSources {
-  const statuses = UNSUCCESSFUL_CLOSE_STATUSES.map((status) => `'${status}'`).join(", ");
-  const query = `WorkflowType = '${BOOTSTRAP_WORKFLOW_TYPE}' AND ExecutionStatus IN (${statuses})`;
   return {
-    async closedUnsuccessful(limit) {
-      const runs: ClosedRun[] = [];
-      for await (const execution of client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
-        runs.push({
-          workflowId: execution.workflowId,
-          runId: execution.runId,
-          status: execution.status.name,
-          ...(execution.closeTime ? { closedAt: execution.closeTime.toISOString() } : {}),
-        });
-        if (runs.length >= limit) break;
-      }
-      return runs;
+    async quietProvisioning(minAgeMs, limit) {
+      const { data, error } = await supabase
+        .from(ORGANIZATIONS_PROJECTION)
+        .select("id")
+        .eq("status", "provisioning")
+        .lt("updated_at", new Date(Date.now() - minAgeMs).toISOString())
+        .order("updated_at", { ascending: true })
+        .limit(limit);
+      if (error) throw new Error(`reading ${ORGANIZATIONS_PROJECTION} failed: ${error.code ?? ""} ${error.message}`);
+      return (data as Array<{ id: string }>).map((row) => row.id);
     },
     async latestRun(workflowId) {
       try {
         const description = await client.workflow.getHandle(workflowId).describe();
         return {
-          workflowId,
           runId: description.runId,
           status: description.status.name,
           ...(description.closeTime ? { closedAt: description.closeTime.toISOString() } : {}),
         };
       } catch (error) {
-        if ((error as { name?: string }).name === "WorkflowNotFoundError") return undefined;
+        if (error instanceof WorkflowNotFoundError) return undefined;
         throw error;
       }
-    },
-    async provisioning(organizationIds) {
-      const found = new Set<string>();
-      // In chunks: each id is 37 characters of URL, and proxies in front of PostgREST cap URL length.
-      for (let i = 0; i < organizationIds.length; i += PROVISIONING_CHUNK) {
-        const { data, error } = await supabase
-          .from(ORGANIZATIONS_PROJECTION)
-          .select("id")
-          .in("id", organizationIds.slice(i, i + PROVISIONING_CHUNK))
-          .eq("status", "provisioning");
-        if (error) throw new Error(`reading ${ORGANIZATIONS_PROJECTION} failed: ${error.code ?? ""} ${error.message}`);
-        for (const row of data as Array<{ id: string }>) found.add(row.id);
-      }
-      return found;
     },
   };
 }
@@ -129,8 +107,8 @@ export interface StuckMonitorStatus {
 const SHOWN_IN_STATUS = 10;
 
 /**
- * Checks for stuck organizations every `intervalMs` (each replica on its own: one list call and a few
- * row reads), sets the gauge, and logs each stuck run once per process with the command that fixes it.
+ * Checks for stuck organizations every `intervalMs` (each replica on its own: one row read, and one
+ * describe per quiet provisioning organization), sets the gauge, and logs each stuck run once per process with the command that fixes it.
  */
 export class StuckMonitor {
   private timer: NodeJS.Timeout | undefined;
@@ -141,6 +119,8 @@ export class StuckMonitor {
   constructor(private readonly deps: {
     readonly sources: StuckSources;
     readonly intervalMs: number;
+    /** STUCK_AFTER: how quiet a provisioning organization must be to be looked at. */
+    readonly minQuietMs?: number;
     readonly metrics: { setStuckOrganizations(count: number): void };
     readonly log: { error(message: string, fields?: Record<string, string | number | undefined>): void; warn(message: string, fields?: Record<string, string | undefined>): void };
   }) {}
@@ -169,7 +149,7 @@ export class StuckMonitor {
   private async run(): Promise<void> {
     const checkedAt = new Date().toISOString();
     try {
-      const stuck = await findStuckOrganizations(this.deps.sources);
+      const stuck = await findStuckOrganizations(this.deps.sources, this.deps.minQuietMs !== undefined ? { minQuietMs: this.deps.minQuietMs } : {});
       this.deps.metrics.setStuckOrganizations(stuck.length);
       for (const organization of stuck) {
         const key = `${organization.workflowId}/${organization.runId}`;

@@ -42,8 +42,10 @@ export interface RetryStarted {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export const MAX_REASON_LENGTH = 500;
 export const MAX_REQUESTED_BY_LENGTH = 200;
+/** The bootstrap's activity start-to-close timeout (1 min) and a margin. */
+export const CLOSED_RUN_SETTLE_MS = 75_000;
 
-export async function retryBootstrap(deps: { client: Client; supabase: SupabaseClient }, request: RetryRequest): Promise<RetryStarted> {
+export async function retryBootstrap(deps: { client: Client; supabase: SupabaseClient; now?: () => number }, request: RetryRequest): Promise<RetryStarted> {
   const organizationId = request.organizationId.trim().toLowerCase();
   if (!UUID.test(organizationId)) throw new RetryRefused(`"${request.organizationId}" is not an organization id (a UUID)`);
   const reason = request.reason.trim();
@@ -65,10 +67,10 @@ export async function retryBootstrap(deps: { client: Client; supabase: SupabaseC
   }
 
   const workflowId = bootstrapWorkflowId(organizationId);
-  let previous: { runId: string; status: string };
+  let previous: { runId: string; status: string; closedAt?: Date };
   try {
     const description = await deps.client.workflow.getHandle(workflowId).describe();
-    previous = { runId: description.runId, status: description.status.name };
+    previous = { runId: description.runId, status: description.status.name, ...(description.closeTime ? { closedAt: description.closeTime } : {}) };
   } catch (caught) {
     if (caught instanceof WorkflowNotFoundError) {
       throw new RetryRefused(`${workflowId} has never run: the reconciler starts it (check the worker's /readyz and logs)`);
@@ -77,6 +79,14 @@ export async function retryBootstrap(deps: { client: Client; supabase: SupabaseC
   }
   if (!isUnsuccessfulClose(previous.status)) {
     throw new RetryRefused(`${workflowId} is ${previous.status}: only a run that closed without success (failed, terminated, timed out, cancelled) is retried`);
+  }
+
+  // Terminating a run does not stop an activity already running: give the closed run's activities
+  // their start-to-close time to finish, so the new run reads what they wrote (its invitations).
+  const sinceClose = previous.closedAt ? (deps.now ?? Date.now)() - previous.closedAt.getTime() : Infinity;
+  if (sinceClose < CLOSED_RUN_SETTLE_MS) {
+    throw new RetryRefused(`${workflowId} closed ${Math.round(sinceClose / 1000)} s ago: its last activities may still be finishing`,
+      `retry in ${Math.ceil((CLOSED_RUN_SETTLE_MS - sinceClose) / 1000)} s`);
   }
 
   const options = bootstrapStartOptions({ organizationId, eventId: organization.bootstrap_event_id }, "retry", request.taskQueue ?? BOOTSTRAP_TASK_QUEUE);
