@@ -31,7 +31,7 @@ const records: ScenarioRecord[] = fs.existsSync(reportDir)
   ? fs.readdirSync(reportDir).filter((f) => f.endsWith(".json")).map((f) => JSON.parse(fs.readFileSync(path.join(reportDir, f), "utf8")) as ScenarioRecord)
   : [];
 fs.rmSync(reportDir, { recursive: true, force: true });
-const order = ["faults", "hostile input", "hostile callers", "hostile proxy traffic"];
+const order = ["faults", "hostile input", "hostile callers", "hostile starts", "hostile proxy traffic"];
 const ranAt = (r: ScenarioRecord) => (r as ScenarioRecord & { recordedAt?: number }).recordedAt ?? 0;
 records.sort((a, b) => order.indexOf(a.group) - order.indexOf(b.group) || ranAt(a) - ranAt(b));
 

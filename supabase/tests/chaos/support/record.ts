@@ -7,7 +7,7 @@ import path from "node:path";
 import type { ChaosScale } from "./scale.ts";
 
 export interface ScenarioRecord {
-  readonly group: "faults" | "hostile input" | "hostile callers" | "hostile proxy traffic";
+  readonly group: "faults" | "hostile input" | "hostile callers" | "hostile starts" | "hostile proxy traffic";
   readonly scenario: string;
   readonly scale: ChaosScale;
   /** Faults injected (fault scenarios) or distinct attack kinds (hostile ones). */

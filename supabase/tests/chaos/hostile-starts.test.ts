@@ -26,8 +26,10 @@ import type { RunningWorker } from "../../../workflows/src/worker/run-worker.ts"
 import { createServiceClient } from "../../../workflows/src/worker/supabase-client.ts";
 import { eventually } from "../../../workflows/test/support/eventually.ts";
 import { FailureType } from "../../../workflows/src/workflows/failure-types.ts";
-import { invoke, startTestWorker, temporalClient, validForm, withDb } from "./support.ts";
-import { runCli, spawnWorkerMain, type WorkerMainProcess } from "./support-processes.ts";
+import { invoke, startTestWorker, temporalClient, validForm, withDb } from "../organization-bootstrap/support.ts";
+import { runCli, spawnWorkerMain, type WorkerMainProcess } from "../organization-bootstrap/support-processes.ts";
+import { recordScenario } from "./support/record.ts";
+import { chaosSizes } from "./support/scale.ts";
 
 const env = stackEnv();
 const required = (name: string): string => {
@@ -107,8 +109,17 @@ const emitInitiatedWithSql = (organizationId: string, form: ReturnType<typeof va
     return db.query("select public.emit_domain_event(p_stream_id => $1::uuid, p_stream_type => $2, p_event_type => $3, p_event_data => $4::jsonb, p_event_metadata => $5::jsonb)", [args.p_stream_id, args.p_stream_type, args.p_event_type, JSON.stringify(args.p_event_data), JSON.stringify(args.p_event_metadata ?? {})]);
   });
 
+/** Each forged-start scenario, for docs/reliability.md when run by `npm run test:chaos`. */
+function recordStart(scenario: string, attack: string, answers: Record<string, number>, began: number): void {
+  recordScenario({
+    group: "hostile starts", scenario, scale: chaosSizes().scale, faults: [attack], bootstraps: 1, inputs: 1,
+    answers, lost: 0, duplicated: 0, notes: [], durationMs: Date.now() - began,
+  });
+}
+
 describe("forged starts", () => {
   test("the proxy refuses a start that carries business fields, with the proxy token", async () => {
+    const began = Date.now();
     const organizationId = crypto.randomUUID();
     const start = bootstrapWorkflowStart({ organizationId, eventId: crypto.randomUUID() }, "edge");
     await assert.rejects(
@@ -116,9 +127,11 @@ describe("forged starts", () => {
       (error: Error & { code?: number }) => error.code === 7 /* PERMISSION_DENIED */,
     );
     await assert.rejects(temporal.client.workflow.getHandle(start.workflowId).describe(), /not found/i, "nothing reached Temporal");
+    recordStart('the proxy refuses a start that carries business fields, with the proxy token', 'a start with forged business fields, through the proxy', { "PERMISSION_DENIED (nothing reached Temporal)": 1 }, began);
   });
 
   test("pre-empt through the proxy, then the event through SQL: the recorded event is what happens", async () => {
+    const began = Date.now();
     const organizationId = crypto.randomUUID();
     const form = validForm();
     // Identity only passes the proxy; the run waits for the event it names.
@@ -127,9 +140,11 @@ describe("forged starts", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // the run has read the stream at least once and found nothing
     await emitInitiatedWithSql(organizationId, form);
     assertOnlyRecorded(await organizationAfterBootstrap(organizationId), organizationId, form, undefined);
+    recordStart('pre-empt through the proxy, then the event through SQL: the recorded event is what happens', 'an identity-only start through the proxy before the event, then the event through SQL', { "carried out as recorded": 1 }, began);
   });
 
   test("pre-empt straight to Temporal with a forged payload, then the event through SQL: the payload is ignored", async () => {
+    const began = Date.now();
     const organizationId = crypto.randomUUID();
     const form = validForm();
     const forged = forgedPayload(organizationId);
@@ -142,9 +157,11 @@ describe("forged starts", () => {
     });
     await emitInitiatedWithSql(organizationId, form);
     assertOnlyRecorded(await organizationAfterBootstrap(organizationId), organizationId, form, forged.payload);
+    recordStart('pre-empt straight to Temporal with a forged payload, then the event through SQL: the payload is ignored', 'a start with forged business fields straight to Temporal before the event, then the event through SQL', { "carried out as recorded, payload ignored": 1 }, began);
   });
 
   test("pre-empt through the proxy, then the legitimate POST: 200, the recorded form is what happens", async () => {
+    const began = Date.now();
     const sub = crypto.randomUUID();
     const key = `preempt-${crypto.randomUUID()}`;
     const token = await signUserToken(await loadSigningKeys(env.dataDir, `${env.supabaseUrl}/auth/v1`), { appRole: "platform_admin", sub });
@@ -156,9 +173,11 @@ describe("forged starts", () => {
     assert.equal(response.status, 200, JSON.stringify(response.body));
     assert.equal(response.body.organizationId, organizationId);
     assertOnlyRecorded(await organizationAfterBootstrap(organizationId), organizationId, form, undefined);
+    recordStart('pre-empt through the proxy, then the legitimate POST: 200, the recorded form is what happens', 'an identity-only start through the proxy before the POST (organization id derived from caller and key)', { "200 (carried out as recorded)": 1 }, began);
   });
 
   test("race: a forged start a few ms after the legitimate POST changes nothing", async () => {
+    const began = Date.now();
     const sub = crypto.randomUUID();
     const key = `race-${crypto.randomUUID()}`;
     const token = await signUserToken(await loadSigningKeys(env.dataDir, `${env.supabaseUrl}/auth/v1`), { appRole: "platform_admin", sub });
@@ -179,6 +198,7 @@ describe("forged starts", () => {
     assert.equal(response.status, 200, JSON.stringify(response.body));
     assert.equal(forgedOutcomes[1].status, "rejected", "the payload-carrying start is refused by the proxy");
     assertOnlyRecorded(await organizationAfterBootstrap(organizationId), organizationId, form, forged.payload);
+    recordStart('race: a forged start a few ms after the legitimate POST changes nothing', 'two forged starts (identity only, and with business fields) 4 ms after the POST', { "200 (carried out as recorded)": 1, "forged with fields: PERMISSION_DENIED": 1 }, began);
   });
 });
 
@@ -194,6 +214,7 @@ describe("runs that closed before the work was done, with the worker's entry poi
   });
 
   test("a start whose event never comes ends having written nothing; the event recorded later is carried out by the sweep", async () => {
+    const began = Date.now();
     const organizationId = crypto.randomUUID();
     const early = await attacker().startWorkflow({ ...bootstrapWorkflowStart({ organizationId, eventId: crypto.randomUUID() }, "edge"), requestId: crypto.randomUUID() });
     assert.equal(early.status, "started");
@@ -210,6 +231,7 @@ describe("runs that closed before the work was done, with the worker's entry poi
     const startedBy = (await supabase.from("organizations_projection").select("bootstrap_started_by").eq("id", organizationId).single()).data?.bootstrap_started_by;
     assert.equal(startedBy, "sweep", "the sweep replaced the run that did nothing");
     assert.match(main.stderr(), new RegExp(`started org-bootstrap-${organizationId} again: its earlier run came before the event and did nothing`));
+    recordStart('a start whose event never comes ends having written nothing; the event recorded later is carried out by the sweep', 'an identity-only start for an event that comes only after the run gave up', { "run failed having written nothing; the sweep carried out the later event": 1 }, began);
   });
 
   test("a run terminated while provisioning is reported (log, metric, /readyz) and bootstrap:retry brings it to active, once", async () => {
