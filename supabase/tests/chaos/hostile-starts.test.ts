@@ -109,6 +109,17 @@ const emitInitiatedWithSql = (organizationId: string, form: ReturnType<typeof va
     return db.query("select public.emit_domain_event(p_stream_id => $1::uuid, p_stream_type => $2, p_event_type => $3, p_event_data => $4::jsonb, p_event_metadata => $5::jsonb)", [args.p_stream_id, args.p_stream_type, args.p_event_type, JSON.stringify(args.p_event_data), JSON.stringify(args.p_event_metadata ?? {})]);
   });
 
+/**
+ * A platform admin, the Idempotency-Key it will send, and the organization id the function will derive
+ * from them: computable by whoever knows the caller and the key, which is what a pre-empting attacker needs.
+ */
+async function adminWithKey(): Promise<{ key: string; token: string; organizationId: string }> {
+  const sub = crypto.randomUUID();
+  const key = `forged-${crypto.randomUUID()}`;
+  const token = await signUserToken(await loadSigningKeys(env.dataDir, `${env.supabaseUrl}/auth/v1`), { appRole: "platform_admin", sub });
+  return { key, token, organizationId: await uuidV5(`${sub}:${key}`) };
+}
+
 /** Each forged-start scenario, for docs/reliability.md when run by `npm run test:chaos`. */
 function recordStart(scenario: string, attack: string, answers: Record<string, number>, began: number): void {
   recordScenario({
@@ -162,11 +173,7 @@ describe("forged starts", () => {
 
   test("pre-empt through the proxy, then the legitimate POST: 200, the recorded form is what happens", async () => {
     const began = Date.now();
-    const sub = crypto.randomUUID();
-    const key = `preempt-${crypto.randomUUID()}`;
-    const token = await signUserToken(await loadSigningKeys(env.dataDir, `${env.supabaseUrl}/auth/v1`), { appRole: "platform_admin", sub });
-    // The organization id the function will derive is computable by whoever knows the caller and the key.
-    const organizationId = await uuidV5(`${sub}:${key}`);
+    const { key, token, organizationId } = await adminWithKey();
     await attacker().startWorkflow({ ...bootstrapWorkflowStart({ organizationId, eventId: crypto.randomUUID() }, "edge"), requestId: crypto.randomUUID() });
     const form = validForm();
     const response = await invoke({ body: form, token, headers: { "Idempotency-Key": key } });
@@ -178,10 +185,7 @@ describe("forged starts", () => {
 
   test("race: a forged start a few ms after the legitimate POST changes nothing", async () => {
     const began = Date.now();
-    const sub = crypto.randomUUID();
-    const key = `race-${crypto.randomUUID()}`;
-    const token = await signUserToken(await loadSigningKeys(env.dataDir, `${env.supabaseUrl}/auth/v1`), { appRole: "platform_admin", sub });
-    const organizationId = await uuidV5(`${sub}:${key}`);
+    const { key, token, organizationId } = await adminWithKey();
     const form = validForm();
     const forged = forgedPayload(organizationId);
     const start = bootstrapWorkflowStart({ organizationId, eventId: crypto.randomUUID() }, "edge");
