@@ -1,5 +1,7 @@
 import { ApplicationFailure, log } from "@temporalio/activity";
+import { ZodError } from "zod";
 import { recordedBootstrapFromEvent, type RecordedBootstrap } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { toFieldIssues } from "@org-bootstrap/shared/bootstrap-request.ts";
 import { EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
 import { FailureType } from "../workflows/failure-types.ts";
 import type { DnsRecord } from "../providers/types.ts";
@@ -27,10 +29,10 @@ export function organizationActivities({ events, projections, providers }: Activ
       try {
         recorded = recordedBootstrapFromEvent(row);
       } catch (error) {
-        const issues = (error as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues;
+        const problems = error instanceof ZodError ? toFieldIssues(error).map((issue) => `${issue.path} ${issue.message}`).join("; ") : String(error);
         throw ApplicationFailure.create({
           type: FailureType.InvalidInput,
-          message: `the recorded event ${row.id} is not a valid bootstrap request: ${issues ? issues.map((i) => `${i.path.map(String).join(".") || "(data)"} ${i.message}`).join("; ") : String(error)}`,
+          message: `the recorded event ${row.id} is not a valid bootstrap request: ${problems}`,
           nonRetryable: true,
         });
       }

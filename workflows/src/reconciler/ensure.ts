@@ -91,18 +91,21 @@ export class BootstrapEnsurer {
     const { starter, record, metrics, log } = this.deps;
     const workflowId = bootstrapWorkflowId(input.organizationId);
     const base = { eventId: input.eventId, workflowId };
+    // Counts and records a run this call created. The record is not awaited here: the next start need
+    // not wait for this write (a sweep waits for all of its writes before it returns). The run exists
+    // and records itself as its first activity (same key) if this write fails; the sweep backs that up.
+    const created = (runId: string): EnsureOutcome => {
+      metrics.workflowStarted(path);
+      const recorded = record(input, { workflowId, runId, startedBy: path }).catch((error: unknown) => {
+        log.warn("workflow_started not written (the workflow writes it itself)", { workflowId, error: errorMessage(error) });
+      });
+      return { kind: "started", ...base, runId, recorded };
+    };
     try {
       const result = await starter.start(input, path);
       if (result.status === "started") {
-        metrics.workflowStarted(path);
         log.info(`started ${workflowId}`, { path, eventId: input.eventId, runId: result.runId });
-        // Not awaited here: the next start need not wait for this write (a sweep waits for all of its
-        // writes before it returns). The run exists and records itself as its first activity (same
-        // key) if this write fails; the sweep backs that up.
-        const recorded = record(input, { workflowId, runId: result.runId, startedBy: path }).catch((error: unknown) => {
-          log.warn("workflow_started not written (the workflow writes it itself)", { workflowId, error: errorMessage(error) });
-        });
-        return { kind: "started", ...base, runId: result.runId, recorded };
+        return created(result.runId);
       }
       metrics.workflowAlreadyStarted(path);
       if (path !== "sweep") return { kind: "already_started", ...base };
@@ -111,15 +114,9 @@ export class BootstrapEnsurer {
         // A start that came before this event (forged, or early) waited, found nothing and ended having
         // written nothing. The event exists now: carry it out, as the start it pre-empted would have.
         const replaced = await starter.start(input, path, { replacingRunThatDidNothing: true });
-        if (replaced.status === "started") {
-          metrics.workflowStarted(path);
-          log.warn(`started ${workflowId} again: its earlier run came before the event and did nothing`, { path, eventId: input.eventId, previousRunId: run.runId, runId: replaced.runId });
-          const recorded = record(input, { workflowId, runId: replaced.runId, startedBy: path }).catch((error: unknown) => {
-            log.warn("workflow_started not written (the workflow writes it itself)", { workflowId, error: errorMessage(error) });
-          });
-          return { kind: "started", ...base, runId: replaced.runId, recorded };
-        }
-        return { kind: "already_started", ...base };
+        if (replaced.status !== "started") return { kind: "already_started", ...base };
+        log.warn(`started ${workflowId} again: its earlier run came before the event and did nothing`, { path, eventId: input.eventId, previousRunId: run.runId, runId: replaced.runId });
+        return created(replaced.runId);
       }
       const startedBy = run.startedBy ?? path;
       await record(input, { workflowId, runId: run.runId, startedBy });

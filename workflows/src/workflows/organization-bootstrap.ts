@@ -73,8 +73,6 @@ function retryOriginFromMemo(memo: Record<string, unknown> | undefined): RetryOr
   };
 }
 
-
-
 /** One line for the event store and the Web UI: the root cause's type and message. */
 function describeFailure(error: unknown): string {
   if (isCancellation(error)) return "the workflow was cancelled";
