@@ -1,15 +1,14 @@
 import { z } from "zod";
 import { bootstrapInitiatedSchema, type BootstrapInitiated } from "./events/payloads.ts";
-import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId, type StartedBy } from "./workflow-contract.ts";
-import type { SearchAttributeName } from "./stack-contract.ts";
+import { BOOTSTRAP_TASK_QUEUE, type StartedBy } from "./workflow-contract.ts";
+import { organizationBootstrapTrigger } from "./triggers/organization-triggers.ts";
+import { workflowStart, type TriggerEventRef, type WorkflowStart } from "./triggers/workflow-trigger.ts";
 import { EVENT_TYPES, ORGANIZATION_STREAM } from "./events/event-types.ts";
 
 /**
  * The bootstrap workflow's input, and everything else a starter puts on the start request.
- * Every path (edge function over gRPC-web, Realtime reconciler, sweep) builds its request from
- * these functions (bootstrapWorkflowStart, or bootstrapStartMetadata beneath it), so the requests
- * are identical and Temporal's workflow-ID uniqueness makes "exactly one workflow per event" hold
- * whichever path wins.
+ * The request itself comes from the one builder, workflowStart() with organizationBootstrapTrigger
+ * (shared/src/triggers/); these are its bootstrap-typed names.
  */
 
 /**
@@ -93,49 +92,22 @@ export interface BootstrapWorkflowResult {
 }
 
 /** Fields of the start request besides id, type, task queue and input: how the Web UI finds and labels the run. */
-export interface BootstrapStartMetadata {
-  readonly workflowId: string;
-  /** Decoded memo values (the starter encodes each as a JSON payload). */
-  readonly memo: Readonly<Record<string, string>>;
-  /** Keyword search attributes (registered by the stack: SEARCH_ATTRIBUTES); the start sets the identity ones. */
-  readonly searchAttributes: Readonly<Partial<Record<SearchAttributeName, string>>>;
-  /** One line shown as the run's title in the Web UI (`user_metadata.summary`). */
-  readonly staticSummary: string;
-}
+export type BootstrapStartMetadata = Pick<WorkflowStart, "workflowId" | "memo" | "searchAttributes" | "staticSummary">;
+
+const refOf = (input: BootstrapStartIdentity): TriggerEventRef => ({ streamId: input.organizationId, eventId: input.eventId });
 
 export function bootstrapStartMetadata(input: BootstrapStartIdentity, startedBy: StartedBy): BootstrapStartMetadata {
-  const organizationId = input.organizationId.toLowerCase();
-  return {
-    workflowId: bootstrapWorkflowId(organizationId),
-    memo: { organizationId, eventId: input.eventId, startedBy },
-    // Subdomain is set by the workflow once it has read the recorded event (upsertSearchAttributes).
-    searchAttributes: { OrganizationId: organizationId, StartedBy: startedBy },
-    staticSummary: `Bootstrap organization ${organizationId}`,
-  };
+  const { workflowId, memo, searchAttributes, staticSummary } = workflowStart(organizationBootstrapTrigger, refOf(input), startedBy);
+  return { workflowId, memo, searchAttributes, staticSummary };
 }
 
-/**
- * A bootstrap's start request, independent of the client that sends it: the edge function spreads it
- * into the gRPC-web client's options, the worker adapts it to @temporalio/client's (start-options.ts).
- * The id-reuse and conflict policies are set by those clients (REJECT_DUPLICATE in both), and so is
- * Temporal's requestId: each path has its own rule (the edge: the event id; the reconciler:
- * `{eventId}:{path}:{process}`, see docs/architecture.md), and @temporalio/client makes its own.
- */
-export interface BootstrapWorkflowStart extends BootstrapStartMetadata {
-  readonly workflowType: string;
-  readonly taskQueue: string;
-  readonly args: readonly [BootstrapWorkflowInput];
-}
+/** A bootstrap's start request: the shared workflowStart() for the bootstrap trigger. */
+export type BootstrapWorkflowStart = Omit<WorkflowStart, "args"> & { readonly args: readonly [BootstrapWorkflowInput] };
 
 export function bootstrapWorkflowStart(
   input: BootstrapStartIdentity,
   startedBy: StartedBy,
   taskQueue: string = BOOTSTRAP_TASK_QUEUE,
 ): BootstrapWorkflowStart {
-  return {
-    ...bootstrapStartMetadata(input, startedBy),
-    workflowType: BOOTSTRAP_WORKFLOW_TYPE,
-    taskQueue,
-    args: [{ organizationId: input.organizationId.toLowerCase(), eventId: input.eventId }],
-  };
+  return workflowStart(organizationBootstrapTrigger, refOf(input), startedBy, taskQueue) as BootstrapWorkflowStart;
 }

@@ -17,7 +17,7 @@ import { migrate } from "../local/src/postgres/migrate.ts";
 import { freePort } from "../local/src/net.ts";
 import { MIGRATIONS_DIR, REPO_ROOT } from "../local/src/paths.ts";
 import { historyFor, insertSyntheticHistory } from "./lib/synthetic-events.ts";
-import { explainPendingBootstrapEvents } from "./lib/explain.ts";
+import { explainPendingBootstrapEvents, explainPendingTriggerEvents } from "./lib/explain.ts";
 import { formatLatency, measure } from "./lib/latency.ts";
 
 const USAGE = "usage: npm run bench:event-store -- [--events <n>] [--pending <n>] [--repeats <n>]";
@@ -89,9 +89,11 @@ async function main(): Promise<void> {
 
       await client.query("set role service_role");
       const chosen = await measure(options.repeats, () => client.query("select * from public.pending_bootstrap_events(p_older_than => '0 seconds', p_limit => 100)"));
+      const generic = await measure(options.repeats, () => client.query("select * from public.pending_trigger_events(p_older_than => '0 seconds', p_limit => 100)"));
       await client.query("reset role");
       await client.query("begin");
       const plan = await explainPendingBootstrapEvents(client, "0 seconds", 100);
+      const genericPlan = await explainPendingTriggerEvents(client, "0 seconds", 100);
       await client.query("rollback");
 
       // The alternative gets the best indexes it could have (created here, in the throwaway database only).
@@ -106,10 +108,13 @@ async function main(): Promise<void> {
       log(`rows             ${Number(counts!.events).toLocaleString("en")} events, ${Number(counts!.pending).toLocaleString("en")} pending bootstraps`);
       log(`load             ${loadSeconds.toFixed(1)} s (${Math.round(history.events / loadSeconds).toLocaleString("en")} events/s through the triggers)`);
       log(`pending query    ${formatLatency(chosen)}   ← pending_bootstrap_events(limit 100), as service_role`);
+      log(`trigger query    ${formatLatency(generic)}   ← pending_trigger_events(limit 100), every trigger: what the sweep runs`);
       log(`event-only query ${formatLatency(alternative)}   ← the anti-join over domain_events it replaces`);
       log("");
       log("plan of pending_bootstrap_events (auto_explain):");
       log(plan.replace(/^[\s\S]*?plan:\n/, "").replace(/^/gm, "  "));
+      log("plan of pending_trigger_events (auto_explain):");
+      log(genericPlan.replace(/^[\s\S]*?plan:\n/, "").replace(/^/gm, "  "));
       log("plan of the event-only alternative:");
       log(alternativePlan.replace(/^/gm, "  "));
     } finally {

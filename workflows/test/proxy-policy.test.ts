@@ -7,18 +7,26 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { temporal } from "@temporalio/proto";
+import { z } from "zod";
 import { bootstrapWorkflowStart } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { GrpcStatus } from "@org-bootstrap/shared/grpc-web/status.ts";
 import { startWorkflowExecutionRequest } from "@org-bootstrap/shared/temporal/client.ts";
 import { encodeJsonPayload, encodeSearchAttributePayload } from "@org-bootstrap/shared/temporal/payload.ts";
 import { enums, workflowservice } from "@org-bootstrap/shared/temporal/proto.ts";
+import {
+  organizationBootstrapTrigger,
+  organizationDeactivateTrigger,
+  workflowStart,
+  type WorkflowStart,
+  type WorkflowTrigger,
+} from "@org-bootstrap/shared/triggers/index.ts";
 import { BOOTSTRAP_TASK_QUEUE, PROXY_STARTED_BY, bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
-import { START_LIMITS, bootstrapPolicy, checkRequest, isBootstrapWorkflowId } from "../src/proxy/policy.ts";
+import { START_LIMITS, checkRequest, isBootstrapWorkflowId, triggerPolicy } from "../src/proxy/policy.ts";
 
 type StartRequest = temporal.api.workflowservice.v1.StartWorkflowExecutionRequest;
 type Payload = temporal.api.common.v1.Payload.$Properties;
 
-const policy = bootstrapPolicy("default");
+const policy = triggerPolicy("default");
 const Request = workflowservice.StartWorkflowExecutionRequest;
 const organizationId = "3b7c1e9e-0d7a-4f1e-9a55-1f0e4a0b2c3d";
 const eventId = "9f1c2b3a-4d5e-4f60-8a7b-1c2d3e4f5a6b";
@@ -192,3 +200,130 @@ for (const { name, forge, reason, code } of forged) {
     assert.match(verdict.reason, reason);
   });
 }
+
+/**
+ * What is let through comes from the trigger declarations: every declared trigger's start, each only
+ * with its own workflow type, task queue and id shape; nothing undeclared.
+ */
+const deactivateEventId = "5d2e8f1a-7c3b-4e9d-8a6f-2b1c0d9e8f7a";
+
+/** A start built by the one builder, encoded as the edge function's client encodes it. */
+function startRequest(start: WorkflowStart, requestId: string): StartRequest {
+  return startWorkflowExecutionRequest("default", "organization-deactivate edge function", { ...start, requestId });
+}
+
+const deactivateStart = () => workflowStart(organizationDeactivateTrigger, { streamId: organizationId, eventId: deactivateEventId }, PROXY_STARTED_BY);
+
+test("given the edge function's deactivation start, when checked, then it is forwarded byte for byte", () => {
+  const bytes = encode(startRequest(deactivateStart(), deactivateEventId));
+  const verdict = check(bytes);
+  assert.ok(verdict.ok, verdict.ok ? "" : verdict.reason);
+  assert.equal(verdict.workflowId, `org-deactivate-${organizationId}`);
+  assert.deepEqual(new Uint8Array(verdict.message), new Uint8Array(bytes));
+});
+
+test("given a deactivation's workflow id, when described, then it is allowed like a bootstrap's", () => {
+  const describe = (workflowId: string) =>
+    checkRequest("DescribeWorkflowExecution", workflowservice.DescribeWorkflowExecutionRequest.encode({ namespace: "default", execution: { workflowId } }).finish(), policy);
+  assert.ok(describe(`org-deactivate-${organizationId}`).ok);
+  assert.ok(describe(bootstrapWorkflowId(organizationId)).ok);
+  const undeclared = describe(`org-suspend-${organizationId}`);
+  assert.ok(!undeclared.ok);
+  assert.match(undeclared.reason, /workflow id "org-suspend-.*" is not allowed/);
+});
+
+const refusedByTrigger: Array<{ name: string; request: () => StartRequest; reason: RegExp }> = [
+  {
+    name: "a workflow type no trigger declares",
+    request: () => startRequest({ ...deactivateStart(), workflowType: "organizationSuspendWorkflow" }, deactivateEventId),
+    reason: /workflow type "organizationSuspendWorkflow" is not allowed/,
+  },
+  {
+    name: "the deactivation's type on a task queue other than its trigger's",
+    request: () => startRequest(workflowStart(organizationDeactivateTrigger, { streamId: organizationId, eventId: deactivateEventId }, PROXY_STARTED_BY, "organization-deactivate"), deactivateEventId),
+    reason: /task queue "organization-deactivate" is not allowed/,
+  },
+  {
+    name: "a bootstrap's workflow id with the deactivation's type (another trigger's id shape)",
+    request: () => startRequest({ ...deactivateStart(), workflowId: bootstrapWorkflowId(organizationId) }, deactivateEventId),
+    reason: /workflow id "org-bootstrap-.*" is not allowed: a started workflow id must be org-deactivate-<organization id as a lower-case UUID>/,
+  },
+  {
+    name: "a bootstrap's whole start with the deactivation's type",
+    request: () => startRequest({ ...workflowStart(organizationBootstrapTrigger, { streamId: organizationId, eventId }, PROXY_STARTED_BY), workflowType: organizationDeactivateTrigger.workflowType }, eventId),
+    reason: /a started workflow id must be org-deactivate-/,
+  },
+];
+
+for (const { name, request, reason } of refusedByTrigger) {
+  test(`given ${name}, then it is refused`, () => {
+    const verdict = check(encode(request()));
+    assert.ok(!verdict.ok, "refused");
+    assert.equal(verdict.code, GrpcStatus.PERMISSION_DENIED, verdict.reason);
+    assert.match(verdict.reason, reason);
+  });
+}
+
+/** A trigger only this test declares: its own subject key, no subject search attribute. */
+const testPingTrigger: WorkflowTrigger = {
+  name: "test-ping",
+  streamType: "test",
+  eventType: "test.ping.requested",
+  startedEventType: "test.ping.workflow_started",
+  eventData: z.object({}),
+  workflowType: "testPingWorkflow",
+  taskQueue: "test-queue",
+  workflowIdPrefix: "test-ping-",
+  oneWorkflowPer: "stream",
+  subjectKey: "pingId",
+  summary: (pingId) => `Ping ${pingId}`,
+};
+
+test("given a policy built with a test-only trigger, then it accepts that trigger's start, and the default policy refuses it", () => {
+  const start = workflowStart(testPingTrigger, { streamId: foreignOrganizationId, eventId }, PROXY_STARTED_BY);
+  assert.deepEqual(start.searchAttributes, { StartedBy: "edge" });
+  const bytes = encode(startRequest(start, eventId));
+  const withPing = triggerPolicy("default", [testPingTrigger]);
+  const verdict = checkRequest("StartWorkflowExecution", bytes, withPing);
+  assert.ok(verdict.ok, verdict.ok ? "" : verdict.reason);
+  assert.equal(verdict.workflowId, `test-ping-${foreignOrganizationId}`);
+  assert.deepEqual(new Uint8Array(verdict.message), new Uint8Array(bytes));
+
+  const refused = check(bytes);
+  assert.ok(!refused.ok);
+  assert.match(refused.reason, /workflow type "testPingWorkflow" is not allowed/);
+  // Nor does the test-only policy let the product's starts through.
+  const bootstrap = checkRequest("StartWorkflowExecution", encode(edgeRequest()), withPing);
+  assert.ok(!bootstrap.ok);
+  assert.match(bootstrap.reason, /workflow type "organizationBootstrapWorkflow" is not allowed/);
+});
+
+test("given the test-only trigger's start with the wrong subject, memo key or search attribute, then the refusals name its own keys", () => {
+  const withPing = triggerPolicy("default", [testPingTrigger]);
+  const request = () => startRequest(workflowStart(testPingTrigger, { streamId: foreignOrganizationId, eventId }, PROXY_STARTED_BY), eventId);
+  const refuse = (forge: (r: StartRequest) => void) => {
+    const forged = request();
+    forge(forged);
+    const verdict = checkRequest("StartWorkflowExecution", encode(forged), withPing);
+    assert.ok(!verdict.ok, "refused");
+    return verdict.reason;
+  };
+  assert.match(refuse((r) => { r.input = { payloads: [encodeJsonPayload({ pingId: organizationId, eventId })] }; }), /input pingId must be the workflow id's ping id/);
+  assert.match(refuse((r) => { r.input = { payloads: [encodeJsonPayload({ organizationId: foreignOrganizationId, eventId })] }; }), /input must be the identity \{pingId, eventId\} only/);
+  assert.match(refuse((r) => { r.memo!.fields!["organizationId"] = encodeJsonPayload(foreignOrganizationId); }), /memo key "organizationId" is not allowed through this proxy \(only pingId, eventId, startedBy\)/);
+  assert.match(refuse((r) => { r.searchAttributes!.indexedFields!["OrganizationId"] = keyword(foreignOrganizationId); }), /search attribute OrganizationId is not set by a start/);
+  assert.match(refuse((r) => { r.workflowId = `test-ping-${foreignOrganizationId.toUpperCase()}`; }), /a started workflow id must be test-ping-<ping id as a lower-case UUID>/);
+});
+
+test("given an input whose event id is an upper-case UUID, then it is refused (the builder writes ids lower-case)", () => {
+  const request = edgeRequest();
+  request.input = { payloads: [encodeJsonPayload({ organizationId, eventId: eventId.toUpperCase() })] };
+  const verdict = check(encode(request));
+  assert.ok(!verdict.ok);
+  assert.match(verdict.reason, /input must be the identity \{organizationId, eventId\} as the shared builder writes it/);
+});
+
+test("given triggers whose own starts the proxy would refuse, then the policy is not built", () => {
+  assert.throws(() => triggerPolicy("default", [{ ...testPingTrigger, summary: (pingId) => `Ping\n${pingId}` }]), /test-ping: its summary is not one printable line/);
+  assert.throws(() => triggerPolicy("default", [testPingTrigger, { ...testPingTrigger, name: "test-ping-2" }]), /workflow triggers conflict/);
+});

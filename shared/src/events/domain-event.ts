@@ -17,6 +17,9 @@ export const EVENT_CONTRACT = {
   [EVENT_TYPES.organizationActivated]: { streamType: ORGANIZATION_STREAM, data: payloads.organizationActivatedSchema },
   [EVENT_TYPES.bootstrapFailed]: { streamType: ORGANIZATION_STREAM, data: payloads.bootstrapFailedSchema },
   [EVENT_TYPES.bootstrapCompensated]: { streamType: ORGANIZATION_STREAM, data: payloads.bootstrapCompensatedSchema },
+  [EVENT_TYPES.deactivationRequested]: { streamType: ORGANIZATION_STREAM, data: payloads.deactivationRequestedSchema },
+  [EVENT_TYPES.deactivationWorkflowStarted]: { streamType: ORGANIZATION_STREAM, data: payloads.deactivationWorkflowStartedSchema },
+  [EVENT_TYPES.organizationDeactivated]: { streamType: ORGANIZATION_STREAM, data: payloads.organizationDeactivatedSchema },
   [EVENT_TYPES.reconcilerCanary]: { streamType: RECONCILER_STREAM, data: payloads.reconcilerCanarySchema },
 } as const satisfies Record<EventType, { streamType: StreamType; data: z.ZodType }>;
 
@@ -49,6 +52,9 @@ export const domainEventBodySchema = z.discriminatedUnion("event_type", [
   body(EVENT_TYPES.organizationActivated),
   body(EVENT_TYPES.bootstrapFailed),
   body(EVENT_TYPES.bootstrapCompensated),
+  body(EVENT_TYPES.deactivationRequested),
+  body(EVENT_TYPES.deactivationWorkflowStarted),
+  body(EVENT_TYPES.organizationDeactivated),
   body(EVENT_TYPES.reconcilerCanary),
 ]);
 export type DomainEventBody = z.infer<typeof domainEventBodySchema>;

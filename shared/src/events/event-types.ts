@@ -24,6 +24,9 @@ export const EVENT_TYPES = {
   organizationActivated: "organization.activated",
   bootstrapFailed: "organization.bootstrap.failed",
   bootstrapCompensated: "organization.bootstrap.compensated",
+  deactivationRequested: "organization.deactivation.requested",
+  deactivationWorkflowStarted: "organization.deactivation.workflow_started",
+  organizationDeactivated: "organization.deactivated",
   reconcilerCanary: "reconciler.canary",
 } as const;
 

@@ -28,7 +28,12 @@ export const bootstrapInitiatedSchema = z.object({
   admins: z.array(adminSchema).min(1).max(MAX_ADMINS),
 });
 
-export const bootstrapWorkflowStartedSchema = z.object({
+/**
+ * "The workflow of this trigger event exists": written by whichever path started it (or found it
+ * started), on the trigger event's stream, with causation_id = the trigger event's id. Every trigger's
+ * `startedEventType` carries this payload (shared/src/triggers/).
+ */
+export const workflowStartedSchema = z.object({
   workflowId: nonBlank(255),
   runId: nonBlank(255),
   startedBy: z.enum(STARTED_BY),
@@ -40,6 +45,8 @@ export const bootstrapWorkflowStartedSchema = z.object({
     reason: nonBlank(500),
   }).optional(),
 });
+
+export const bootstrapWorkflowStartedSchema = workflowStartedSchema;
 
 export const organizationCreatedSchema = z.object({});
 
@@ -96,11 +103,26 @@ export const bootstrapCompensatedSchema = z.object({
   compensatedSteps: z.array(nonBlank(100)).optional(),
 });
 
+/** A platform admin asked for the organization to be deactivated (organization-deactivate, or SQL). */
+export const deactivationRequestedSchema = z.object({
+  reason: nonBlank(500),
+});
+
+export const deactivationWorkflowStartedSchema = workflowStartedSchema;
+
+/** The deactivation is done: invitations revoked, DNS record removed. The subdomain stays reserved. */
+export const organizationDeactivatedSchema = z.object({
+  revokedInvitations: z.number().int().nonnegative().optional(),
+  dnsRecordRemoved: z.boolean().optional(),
+});
+
 export const reconcilerCanarySchema = z.object({
   sentAt: timestamp.optional(),
 });
 
 export type BootstrapInitiated = z.infer<typeof bootstrapInitiatedSchema>;
-export type BootstrapWorkflowStarted = z.infer<typeof bootstrapWorkflowStartedSchema>;
+export type WorkflowStarted = z.infer<typeof workflowStartedSchema>;
+export type BootstrapWorkflowStarted = WorkflowStarted;
+export type DeactivationRequested = z.infer<typeof deactivationRequestedSchema>;
 export type InvitationCreated = z.infer<typeof invitationCreatedSchema>;
 export type BootstrapFailed = z.infer<typeof bootstrapFailedSchema>;

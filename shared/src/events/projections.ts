@@ -1,8 +1,11 @@
 import { z } from "zod";
 import { STARTED_BY } from "../workflow-contract.ts";
 
-/** `organizations_projection.status`: provisioning → active, or provisioning → failed. */
-export const ORGANIZATION_STATUSES = ["provisioning", "active", "failed"] as const;
+/**
+ * `organizations_projection.status`: provisioning → active, or provisioning → failed; then, after a
+ * deactivation, deactivated (from active, failed or a provisioning that will never finish).
+ */
+export const ORGANIZATION_STATUSES = ["provisioning", "active", "failed", "deactivated"] as const;
 export type OrganizationStatus = (typeof ORGANIZATION_STATUSES)[number];
 
 /** `invitations_projection.status`: pending → sent → accepted, or revoked / expired. */
@@ -26,6 +29,13 @@ export const organizationRowSchema = z.object({
   subdomain_provisioned_at: z.string().nullable(),
   failure_reason: z.string().nullable(),
   compensated_at: z.string().nullable(),
+  /** Set by organization.deactivation.requested: a deactivation is under way until deactivated_at. */
+  deactivation_requested_at: z.string().nullable(),
+  deactivation_reason: z.string().nullable(),
+  deactivation_workflow_id: z.string().nullable(),
+  deactivation_run_id: z.string().nullable(),
+  deactivation_started_by: z.enum(STARTED_BY).nullable(),
+  deactivated_at: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });

@@ -61,7 +61,8 @@ const SCHEMA_FILTER = `n.nspname <> all($1::text[]) and n.nspname !~ '^pg_'`;
 const DOMAIN_EVENTS_COLUMNS = "id,stream_id,stream_type,stream_version,event_type,event_data,event_metadata,created_at,global_position";
 const ORGANIZATIONS_COLUMNS =
   "id,name,subdomain,contact_email,status,bootstrap_event_id,bootstrap_workflow_id,bootstrap_run_id,bootstrap_started_by," +
-  "subdomain_provisioned_at,failure_reason,compensated_at,created_at,updated_at";
+  "subdomain_provisioned_at,failure_reason,compensated_at,created_at,updated_at," +
+  "deactivation_requested_at,deactivation_reason,deactivation_workflow_id,deactivation_run_id,deactivation_started_by,deactivated_at";
 // No token_hash: invitation token hashes live in private.invitation_tokens, which no API role reaches.
 const INVITATIONS_COLUMNS = "id,organization_id,email,role,status,expires_at,created_at,updated_at";
 
@@ -76,7 +77,9 @@ const FUNCTION_ALLOWLIST = [
   "service_role EXECUTE public.maintenance_delete_organization(p_organization_id uuid)",
   "service_role EXECUTE public.maintenance_delete_organization(p_subdomain text)",
   "service_role EXECUTE public.pending_bootstrap_events(p_older_than interval, p_limit integer)",
+  "service_role EXECUTE public.pending_trigger_events(p_older_than interval, p_limit integer)",
   "service_role EXECUTE public.rebuild_projections()",
+  "service_role EXECUTE public.workflow_trigger_registry()",
 ].sort();
 
 /** Every schema, table, column and sequence privilege an API role holds. */

@@ -31,6 +31,12 @@ async function eventTimes(organizationId: string): Promise<Map<string, string>> 
   return new Map(rows.map((r) => [r.event_type, r.t])); // last event of each type
 }
 
+/** The deactivation columns of an organization nobody asked to deactivate. */
+const NOT_DEACTIVATED = {
+  deactivation_requested_at: null, deactivation_reason: null, deactivation_workflow_id: null,
+  deactivation_run_id: null, deactivation_started_by: null, deactivated_at: null,
+};
+
 test("organization.bootstrap.initiated inserts the organization as provisioning with the request's fields", async () => {
   const organizationId = crypto.randomUUID();
   const subdomain = uniqueSubdomain("init");
@@ -40,6 +46,7 @@ test("organization.bootstrap.initiated inserts the organization as provisioning 
     id: organizationId, name: `Org ${subdomain}`, subdomain, contact_email: `ops@${subdomain}.test`, status: "provisioning",
     bootstrap_event_id: eventId, bootstrap_workflow_id: null, bootstrap_run_id: null, bootstrap_started_by: null,
     subdomain_provisioned_at: null, failure_reason: null, compensated_at: null,
+    ...NOT_DEACTIVATED,
     created_at: times.get(EVENT_TYPES.bootstrapInitiated), updated_at: times.get(EVENT_TYPES.bootstrapInitiated),
   });
 });
@@ -54,6 +61,7 @@ test("a successful bootstrap's full event sequence yields an active organization
     bootstrap_event_id: events[0]!.id, bootstrap_workflow_id: bootstrapWorkflowId(organizationId), bootstrap_run_id: started.runId,
     bootstrap_started_by: "edge", subdomain_provisioned_at: times.get(EVENT_TYPES.subdomainProvisioned),
     failure_reason: null, compensated_at: null,
+    ...NOT_DEACTIVATED,
     created_at: times.get(EVENT_TYPES.bootstrapInitiated), updated_at: times.get(EVENT_TYPES.organizationActivated),
   });
   const rows = await invitations(organizationId);

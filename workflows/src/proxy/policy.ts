@@ -1,27 +1,35 @@
 /**
  * What the proxy lets through, decided from the decoded request before anything reaches
  * Temporal. The proxy is reachable from the internet with one shared token, so it is an
- * allowlist: two methods, one namespace, allowlisted workflow types on one task queue, and
- * only the request fields the edge function's client sets. A start may carry nothing but the
- * identity the edge function sends (which organization, the event id as a hint): never a
- * business field, since the workflow takes those from the recorded event. Pure: no I/O.
+ * allowlist: two methods, one namespace, and starts of the declared workflow triggers only
+ * (shared/src/triggers/), each of its trigger's workflow type, on that trigger's task queue, with
+ * that trigger's workflow id, and only the request fields the edge function's client sets. A start
+ * may carry nothing but the identity the edge function sends (the subject, e.g. which organization,
+ * and the event id): never a business field, since the workflow takes those from the recorded
+ * event. What a start may carry is derived from the one start-request builder, workflowStart(), so
+ * a new trigger needs no change here. Pure: no I/O.
  */
-import {
-  bootstrapStartMetadata,
-  bootstrapWorkflowInputSchema,
-  type BootstrapStartMetadata,
-} from "@org-bootstrap/shared/bootstrap-input.ts";
 import { GrpcStatus, type GrpcStatusCode } from "@org-bootstrap/shared/grpc-web/status.ts";
 import { SEARCH_ATTRIBUTES, type SearchAttributeName } from "@org-bootstrap/shared/stack-contract.ts";
 import { JSON_ENCODING, encodeJsonPayload, encodeSearchAttributePayload } from "@org-bootstrap/shared/temporal/payload.ts";
 import { enums, temporal, workflowservice } from "@org-bootstrap/shared/temporal/proto.ts";
-import type { temporal as protos } from "@temporalio/proto";
 import {
-  BOOTSTRAP_TASK_QUEUE,
-  PROXY_ALLOWED_WORKFLOW_TYPES,
-  PROXY_STARTED_BY,
-  organizationIdFromWorkflowId,
-} from "@org-bootstrap/shared/workflow-contract.ts";
+  WORKFLOW_TRIGGERS,
+  isWorkflowIdOf,
+  organizationBootstrapTrigger,
+  refFromInput,
+  strictInputSchema,
+  triggerIndex,
+  workflowIdOf,
+  workflowInputOf,
+  workflowStart,
+  type TriggerEventRef,
+  type TriggerIndex,
+  type WorkflowStart,
+  type WorkflowTrigger,
+} from "@org-bootstrap/shared/triggers/index.ts";
+import type { temporal as protos } from "@temporalio/proto";
+import { PROXY_STARTED_BY } from "@org-bootstrap/shared/workflow-contract.ts";
 
 export const PROXIED_METHODS = ["StartWorkflowExecution", "DescribeWorkflowExecution"] as const;
 export type ProxiedMethod = (typeof PROXIED_METHODS)[number];
@@ -32,24 +40,58 @@ export function isProxiedMethod(method: string): method is ProxiedMethod {
 
 export interface ProxyPolicy {
   readonly namespace: string;
-  readonly taskQueue: string;
-  readonly workflowTypes: readonly string[];
-  /** Which workflow ids may be started or described. */
-  readonly isAllowedWorkflowId: (workflowId: string) => boolean;
+  /** The triggers whose workflows may be started (and described): their types, queues, ids and inputs. */
+  readonly triggers: TriggerIndex;
 }
 
-/** Bootstrap workflow ids only: `org-bootstrap-<organization id>`, a short safe id. */
+/**
+ * The proxy's policy for `namespace`: the declared triggers (all of the product's by default). Throws
+ * when the triggers conflict (triggerIndex), or when a trigger's own starts would not pass the checks
+ * below (a value over START_LIMITS, a search attribute that is not a Keyword), so such a declaration
+ * fails when the proxy starts, not on every start.
+ */
+export function triggerPolicy(namespace: string, triggers: readonly WorkflowTrigger[] = WORKFLOW_TRIGGERS): ProxyPolicy {
+  const index = triggerIndex(triggers);
+  const problems = index.all.flatMap(startProblems);
+  if (problems.length > 0) throw new Error(`the proxy cannot accept these triggers' starts: ${problems.join("; ")}`);
+  return { namespace, triggers: index };
+}
+
+/** True when `workflowId` has the shape of one of the triggers' ids: its prefix and a lower-case UUID. */
+export function isDeclaredWorkflowId(triggers: TriggerIndex, workflowId: string): boolean {
+  return triggers.all.some((trigger) => isWorkflowIdOf(trigger, workflowId));
+}
+
+/** A bootstrap workflow id: `org-bootstrap-<organization id as a lower-case UUID>`. */
 export function isBootstrapWorkflowId(workflowId: string): boolean {
-  const organizationId = organizationIdFromWorkflowId(workflowId);
-  return organizationId !== undefined && /^[A-Za-z0-9_-]{1,128}$/.test(organizationId);
+  return isWorkflowIdOf(organizationBootstrapTrigger, workflowId);
 }
 
-export function bootstrapPolicy(namespace: string): ProxyPolicy {
+/** "organizationId" → "organization id": an input key as the refusals name it. */
+const words = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+
+/** The input key whose value the workflow id carries (the subject, or the event id for one workflow per event). */
+const workflowIdKey = (trigger: WorkflowTrigger): string => (trigger.oneWorkflowPer === "stream" ? trigger.subjectKey : "eventId");
+
+/** How a trigger's start input is named in refusals: `{organizationId, eventId}`. */
+const identityOf = (trigger: WorkflowTrigger): string => `{${trigger.subjectKey}, eventId}`;
+
+/**
+ * What the shared builder (workflowStart, the edge function's) writes for any start of a trigger:
+ * the memo keys and search attributes such a start may carry, derived rather than spelled out here.
+ */
+export interface StartShape {
+  readonly memoKeys: readonly string[];
+  readonly searchAttributes: readonly SearchAttributeName[];
+}
+
+const SAMPLE_ID = "00000000-0000-4000-8000-000000000000";
+
+export function startShape(trigger: WorkflowTrigger): StartShape {
+  const sample = workflowStart(trigger, { streamId: SAMPLE_ID, eventId: SAMPLE_ID }, PROXY_STARTED_BY);
   return {
-    namespace,
-    taskQueue: BOOTSTRAP_TASK_QUEUE,
-    workflowTypes: PROXY_ALLOWED_WORKFLOW_TYPES,
-    isAllowedWorkflowId: isBootstrapWorkflowId,
+    memoKeys: Object.keys(sample.memo),
+    searchAttributes: Object.keys(sample.searchAttributes) as SearchAttributeName[],
   };
 }
 
@@ -74,6 +116,25 @@ export const START_LIMITS = {
   requestIdBytes: 256,
 } as const;
 
+/** Why the shared builder's start for a sample event of `trigger` would be refused; empty when it passes. */
+function startProblems(trigger: WorkflowTrigger): string[] {
+  const sample = workflowStart(trigger, { streamId: SAMPLE_ID, eventId: SAMPLE_ID }, PROXY_STARTED_BY);
+  const json = (value: unknown) => byteLength(JSON.stringify(value));
+  const problems: string[] = [];
+  if (json(sample.args[0]) > START_LIMITS.inputBytes) problems.push(`${trigger.name}: its input is over ${START_LIMITS.inputBytes} bytes`);
+  for (const [key, value] of Object.entries(sample.memo)) {
+    if (json(value) > START_LIMITS.memoValueBytes) problems.push(`${trigger.name}: memo ${key} is over ${START_LIMITS.memoValueBytes} bytes`);
+  }
+  for (const [name, value] of Object.entries(sample.searchAttributes)) {
+    if (!isRegisteredSearchAttribute(name) || SEARCH_ATTRIBUTES[name] !== "Keyword") problems.push(`${trigger.name}: search attribute ${name} is not a registered Keyword`);
+    if (json(value) > START_LIMITS.searchAttributeValueBytes) problems.push(`${trigger.name}: search attribute ${name} is over ${START_LIMITS.searchAttributeValueBytes} bytes`);
+  }
+  if (json(sample.staticSummary) > START_LIMITS.summaryBytes || UNPRINTABLE.test(sample.staticSummary)) {
+    problems.push(`${trigger.name}: its summary is not one printable line of at most ${START_LIMITS.summaryBytes} bytes`);
+  }
+  return problems;
+}
+
 export type Verdict =
   | { readonly ok: true; readonly workflowId: string; readonly message: Uint8Array }
   | Refusal;
@@ -95,15 +156,6 @@ const START_FIELDS = new Set([
 const DESCRIBE_FIELDS = new Set(["namespace", "execution"]);
 const PAYLOAD_FIELDS = new Set(["metadata", "data"]);
 const USER_METADATA_FIELDS = new Set(["summary"]);
-
-/**
- * What the shared builder (bootstrapStartMetadata, the edge function's) writes for an identity:
- * the memo keys and search attributes a start may carry, derived rather than spelled out here.
- */
-const SAMPLE_ID = "00000000-0000-4000-8000-000000000000";
-const SAMPLE_START = bootstrapStartMetadata({ organizationId: SAMPLE_ID, eventId: SAMPLE_ID }, PROXY_STARTED_BY);
-export const START_MEMO_KEYS: readonly string[] = Object.keys(SAMPLE_START.memo);
-export const START_SEARCH_ATTRIBUTES = Object.keys(SAMPLE_START.searchAttributes) as readonly SearchAttributeName[];
 
 const deny = (reason: string, workflowId?: string): Refusal => ({
   ok: false,
@@ -202,38 +254,59 @@ function jsonStringPayload(what: string, payload: Payload | null | undefined, ma
   return { ok: true, value: checked.value };
 }
 
-/** The start's input: one payload, the identity `{ organizationId, eventId }` of the workflow id's organization. */
-function checkInput(request: StartRequest, organizationId: string): Checked<{ organizationId: string; eventId: string }> {
+/** What a checked input names: the event, and the input exactly as the shared builder writes it for that event. */
+interface CheckedInput {
+  readonly ref: TriggerEventRef;
+  readonly input: Readonly<Record<string, string>>;
+}
+
+/**
+ * The start's input: one payload, the trigger's identity `{ [subjectKey], eventId }` (strictInputSchema)
+ * naming the workflow id's subject (or event), spelled exactly as workflowInputOf writes it.
+ */
+function checkInput(request: StartRequest, trigger: WorkflowTrigger): Checked<CheckedInput> {
   const workflowId = request.workflowId;
+  const identity = identityOf(trigger);
   const payloads = request.input?.payloads ?? [];
   if (payloads.length !== 1) {
-    return deny(`input must be exactly one payload, the identity {organizationId, eventId}; got ${payloads.length}`, workflowId);
+    return deny(`input must be exactly one payload, the identity ${identity}; got ${payloads.length}`, workflowId);
   }
   const value = jsonPayload("input", payloads[0], START_LIMITS.inputBytes, workflowId);
   if (!value.ok) return value;
-  const parsed = bootstrapWorkflowInputSchema.safeParse(value.value);
+  const parsed = strictInputSchema(trigger).safeParse(value.value);
   if (!parsed.success) {
+    // The event id alone missing: other starters of old may not have sent it; the edge function always does.
+    const raw = value.value;
+    if (typeof raw === "object" && raw !== null && !Array.isArray(raw) && !Object.hasOwn(raw, "eventId") && parsed.error.issues.every((issue) => issue.path[0] === "eventId")) {
+      return deny("input eventId is required (the edge function sends the event it recorded)", workflowId);
+    }
     const issues = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`).join("; ");
-    return deny(`input must be the identity {organizationId, eventId} only (the workflow reads every other field from the recorded event): ${issues.slice(0, 300)}`, workflowId);
+    return deny(`input must be the identity ${identity} only (the workflow reads every other field from the recorded event): ${issues.slice(0, 300)}`, workflowId);
   }
-  // The raw value, not the schema's lower-cased one: the workflow id's organization id, as it is spelled there.
-  if ((value.value as { organizationId: string }).organizationId !== organizationId) {
-    return deny("input organizationId must be the workflow id's organization id", workflowId);
+  // The raw values, not the schema's lower-cased ones: the workflow id's, as they are spelled there.
+  const raw = value.value as Record<string, string>;
+  const key = workflowIdKey(trigger);
+  if (raw[key] !== workflowId.slice(trigger.workflowIdPrefix.length)) {
+    return deny(`input ${key} must be the workflow id's ${words(key)}`, workflowId);
   }
-  // Optional in the workflow's schema (other starters may not know it); the edge function always does.
-  const eventId = parsed.data.eventId;
-  if (eventId === undefined) return deny("input eventId is required (the edge function sends the event it recorded)", workflowId);
-  return { ok: true, value: { organizationId, eventId } };
+  const ref = refFromInput(trigger, raw);
+  if (!ref || workflowIdOf(trigger, ref) !== workflowId) return deny(`input must name the workflow id's ${words(key)}`, workflowId);
+  const input = workflowInputOf(trigger, ref);
+  const keys = Object.keys(input);
+  if (Object.keys(raw).length !== keys.length || keys.some((name) => raw[name] !== input[name])) {
+    return deny(`input must be the identity ${identity} as the shared builder writes it (ids as lower-case UUIDs)`, workflowId);
+  }
+  return { ok: true, value: { ref, input } };
 }
 
-/** The memo: only the keys the shared builder writes, each with the value it writes for this identity. */
-function checkMemo(request: StartRequest, expected: BootstrapStartMetadata): Checked<Record<string, string>> {
+/** The memo: only the keys the shared builder writes, each with the value it writes for this event. */
+function checkMemo(request: StartRequest, shape: StartShape, expected: WorkflowStart): Checked<Record<string, string>> {
   const workflowId = request.workflowId;
   const fields = request.memo?.fields ?? {};
   const memo: Record<string, string> = {};
   for (const [key, payload] of Object.entries(fields)) {
-    if (!START_MEMO_KEYS.includes(key)) {
-      return deny(`memo key ${JSON.stringify(key.slice(0, 50))} is not allowed through this proxy (only ${START_MEMO_KEYS.join(", ")})`, workflowId);
+    if (!shape.memoKeys.includes(key)) {
+      return deny(`memo key ${JSON.stringify(key.slice(0, 50))} is not allowed through this proxy (only ${shape.memoKeys.join(", ")})`, workflowId);
     }
     const value = jsonStringPayload(`memo ${key}`, payload, START_LIMITS.memoValueBytes, workflowId);
     if (!value.ok) return value;
@@ -249,17 +322,17 @@ function checkMemo(request: StartRequest, expected: BootstrapStartMetadata): Che
 const isRegisteredSearchAttribute = (name: string): name is SearchAttributeName => Object.hasOwn(SEARCH_ATTRIBUTES, name);
 
 /**
- * Search attributes: registered ones only, and of those only the ones a start sets (the workflow
- * sets the others, such as Subdomain, once it has read the recorded event), each a Keyword with
- * the value the shared builder writes for this identity.
+ * Search attributes: registered ones only, and of those only the ones a start of this trigger sets
+ * (the workflow sets the others, such as Subdomain, once it has read the recorded event), each a
+ * Keyword with the value the shared builder writes for this event.
  */
-function checkSearchAttributes(request: StartRequest, expected: BootstrapStartMetadata): Checked<Array<[SearchAttributeName, string]>> {
+function checkSearchAttributes(request: StartRequest, shape: StartShape, expected: WorkflowStart): Checked<Array<[SearchAttributeName, string]>> {
   const workflowId = request.workflowId;
   const fields = request.searchAttributes?.indexedFields ?? {};
   const attributes: Array<[SearchAttributeName, string]> = [];
   for (const [name, payload] of Object.entries(fields)) {
     if (!isRegisteredSearchAttribute(name)) return deny(`search attribute ${JSON.stringify(name.slice(0, 50))} is not registered`, workflowId);
-    if (!START_SEARCH_ATTRIBUTES.includes(name)) {
+    if (!shape.searchAttributes.includes(name)) {
       return deny(`search attribute ${name} is not set by a start: the workflow sets it from the recorded event`, workflowId);
     }
     const value = jsonStringPayload(`search attribute ${name}`, payload, START_LIMITS.searchAttributeValueBytes, workflowId, { type: SEARCH_ATTRIBUTES[name] });
@@ -268,7 +341,7 @@ function checkSearchAttributes(request: StartRequest, expected: BootstrapStartMe
     if (value.value !== wanted) return deny(`search attribute ${name} must be ${JSON.stringify(wanted)}`, workflowId);
     attributes.push([name, value.value]);
   }
-  const missing = START_SEARCH_ATTRIBUTES.filter((name) => !attributes.some(([set]) => set === name));
+  const missing = shape.searchAttributes.filter((name) => !attributes.some(([set]) => set === name));
   if (missing.length > 0) return deny(`search attributes must include ${missing.join(", ")}`, workflowId);
   return { ok: true, value: attributes };
 }
@@ -295,19 +368,17 @@ function checkStart(body: Uint8Array, policy: ProxyPolicy): Verdict {
   if (extra.length > 0) return deny(`fields not allowed through this proxy: ${extra.join(", ")}`, workflowId);
   if (request.namespace !== policy.namespace) return deny(`namespace ${JSON.stringify(request.namespace)} is not allowed`, workflowId);
   const type = request.workflowType?.name ?? "";
-  if (!policy.workflowTypes.includes(type)) return deny(`workflow type ${JSON.stringify(type)} is not allowed`, workflowId);
+  const trigger = policy.triggers.byWorkflowType(type);
+  if (!trigger) return deny(`workflow type ${JSON.stringify(type)} is not allowed`, workflowId);
   const queue = request.taskQueue;
-  if (queue?.name !== policy.taskQueue) return deny(`task queue ${JSON.stringify(queue?.name ?? "")} is not allowed`, workflowId);
+  if (queue?.name !== trigger.taskQueue) return deny(`task queue ${JSON.stringify(queue?.name ?? "")} is not allowed`, workflowId);
   if (queue.kind !== enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL && queue.kind !== enums.TaskQueueKind.TASK_QUEUE_KIND_UNSPECIFIED) {
     return deny("only normal task queues are allowed", workflowId);
   }
   if (queue.normalName) return deny("sticky task queue fields are not allowed", workflowId);
-  if (!policy.isAllowedWorkflowId(workflowId)) return deny(`workflow id ${JSON.stringify(workflowId.slice(0, 200))} is not allowed`);
-  // A start's id is the canonical one: an upper-case spelling would be a second workflow for the same organization.
-  const organizationId = organizationIdFromWorkflowId(workflowId) ?? "";
-  const canonical = bootstrapWorkflowInputSchema.safeParse({ organizationId });
-  if (!canonical.success || canonical.data.organizationId !== organizationId) {
-    return deny("a started workflow id must be org-bootstrap-<organization id as a lower-case UUID>", workflowId);
+  // This trigger's id, in its canonical spelling: an upper-case one would be a second workflow for the same subject.
+  if (!isWorkflowIdOf(trigger, workflowId)) {
+    return deny(`workflow id ${JSON.stringify(workflowId.slice(0, 200))} is not allowed: a started workflow id must be ${trigger.workflowIdPrefix}<${words(workflowIdKey(trigger))} as a lower-case UUID>`);
   }
   if (!request.requestId) return deny("requestId is required (it makes retried starts idempotent)", workflowId);
   if (byteLength(request.requestId) > START_LIMITS.requestIdBytes) return deny(`requestId is over the ${START_LIMITS.requestIdBytes}-byte limit`, workflowId);
@@ -322,19 +393,20 @@ function checkStart(body: Uint8Array, policy: ProxyPolicy): Verdict {
     return deny("workflowIdConflictPolicy must be FAIL", workflowId);
   }
 
-  const input = checkInput(request, organizationId);
+  const input = checkInput(request, trigger);
   if (!input.ok) return input;
-  // What the edge function's builder writes for this identity: the memo and search attributes allowed.
-  const expected = bootstrapStartMetadata(input.value, PROXY_STARTED_BY);
-  const memo = checkMemo(request, expected);
+  // What the edge function's builder writes for this event: the memo and search attributes allowed.
+  const expected = workflowStart(trigger, input.value.ref, PROXY_STARTED_BY);
+  const shape = startShape(trigger);
+  const memo = checkMemo(request, shape, expected);
   if (!memo.ok) return memo;
-  const searchAttributes = checkSearchAttributes(request, expected);
+  const searchAttributes = checkSearchAttributes(request, shape, expected);
   if (!searchAttributes.ok) return searchAttributes;
   const summary = checkUserMetadata(request);
   if (!summary.ok) return summary;
 
   // Every payload written anew from its checked value, with the shared client's encoders.
-  request.input = { payloads: [encodeJsonPayload(input.value)] };
+  request.input = { payloads: [encodeJsonPayload(input.value.input)] };
   request.memo = { fields: Object.fromEntries(Object.entries(memo.value).map(([key, value]) => [key, encodeJsonPayload(value)])) };
   request.searchAttributes = {
     indexedFields: Object.fromEntries(searchAttributes.value.map(([name, value]) => [name, encodeSearchAttributePayload(SEARCH_ATTRIBUTES[name], value)])),
@@ -352,6 +424,6 @@ function checkDescribe(body: Uint8Array, policy: ProxyPolicy): Verdict {
   const extra = extraFields(Request.toObject(request), DESCRIBE_FIELDS);
   if (extra.length > 0) return deny(`fields not allowed through this proxy: ${extra.join(", ")}`, workflowId);
   if (request.namespace !== policy.namespace) return deny(`namespace ${JSON.stringify(request.namespace)} is not allowed`, workflowId);
-  if (!policy.isAllowedWorkflowId(workflowId)) return deny(`workflow id ${JSON.stringify(workflowId.slice(0, 200))} is not allowed`);
+  if (!isDeclaredWorkflowId(policy.triggers, workflowId)) return deny(`workflow id ${JSON.stringify(workflowId.slice(0, 200))} is not allowed`);
   return { ok: true, workflowId, message: Request.encode(request).finish() };
 }

@@ -15,7 +15,7 @@ import { WORKFLOW_SERVICE, workflowServicePath } from "@org-bootstrap/shared/tem
 import { createTokenCheck } from "./auth.ts";
 import { jsonLineLogger, type CallLogger } from "./call-log.ts";
 import { parseGrpcTimeout } from "./grpc-timeout.ts";
-import { bootstrapPolicy, checkRequest, isProxiedMethod, type ProxyPolicy } from "./policy.ts";
+import { checkRequest, isProxiedMethod, triggerPolicy, type ProxyPolicy } from "./policy.ts";
 import { sendForwarded, sendJson, sendTrailersOnly } from "./respond.ts";
 import { TemporalUpstream, type UpstreamTls } from "./upstream.ts";
 
@@ -30,7 +30,7 @@ export interface ProxyOptions {
   readonly host?: string;
   readonly tls?: UpstreamTls;
   readonly apiKey?: string;
-  /** Defaults to the bootstrap policy for `namespace`. */
+  /** Defaults to the policy of every declared workflow trigger (WORKFLOW_TRIGGERS) for `namespace`. */
   readonly policy?: ProxyPolicy;
   readonly maxBodyBytes?: number;
   /** Whole request (headers and body) must arrive within this: a slowloris bound. */
@@ -73,7 +73,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const maxBodyBytes = options.maxBodyBytes ?? PROXY_DEFAULTS.maxBodyBytes;
   const requestTimeoutMs = options.requestTimeoutMs ?? PROXY_DEFAULTS.requestTimeoutMs;
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? PROXY_DEFAULTS.upstreamTimeoutMs;
-  const policy = options.policy ?? bootstrapPolicy(options.namespace);
+  const policy = options.policy ?? triggerPolicy(options.namespace);
   const log = options.log ?? jsonLineLogger();
   const tokenMatches = createTokenCheck(options.token);
   const upstream = new TemporalUpstream({
