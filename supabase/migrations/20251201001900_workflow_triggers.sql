@@ -26,8 +26,11 @@ insert into private.workflow_triggers (event_type, stream_type, started_event_ty
   ('organization.bootstrap.initiated', 'organization', 'organization.bootstrap.workflow_started', 'organization-bootstrap'),
   ('organization.deactivation.requested', 'organization', 'organization.deactivation.workflow_started', 'organization-deactivate');
 
+-- No foreign key to domain_events: one would change how the append-only table refuses TRUNCATE
+-- (0A000 before the append-only trigger's 42501); the maintenance delete is mirrored by the
+-- AFTER DELETE trigger below instead.
 create table private.events_awaiting_workflow (
-  event_id uuid primary key references public.domain_events (id) on delete cascade,
+  event_id uuid primary key,
   -- Deleting a trigger from the registry forgets its pending events.
   event_type text not null references private.workflow_triggers (event_type) on delete cascade,
   stream_type text not null,
@@ -81,6 +84,24 @@ revoke all on function private.track_events_awaiting_workflow() from public;
 create trigger domain_events_track_awaiting_workflow
   after insert on public.domain_events
   for each row execute function private.track_events_awaiting_workflow();
+
+-- The maintenance path (the only DELETE domain_events allows) takes deleted events out of the pending set.
+create function private.forget_deleted_awaiting_workflow() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  delete from private.events_awaiting_workflow a where a.event_id = old.id;
+  return null;
+end
+$$;
+
+revoke all on function private.forget_deleted_awaiting_workflow() from public;
+
+create trigger domain_events_forget_deleted_awaiting_workflow
+  after delete on public.domain_events
+  for each row execute function private.forget_deleted_awaiting_workflow();
 
 -- Events written before this migration: every trigger event with no started event caused by it (or,
 -- for a started event without causation, on its stream).
