@@ -48,8 +48,8 @@ test("/healthz is 200 while /readyz follows readiness (503 then 200), both JSON"
 });
 
 test("/metrics is Prometheus text with the reconciler's series; other paths and methods are refused plainly", async () => {
-  const metrics = new ReconcilerMetrics({ defaultMetrics: false });
-  metrics.workflowStarted("sweep");
+  const metrics = new ReconcilerMetrics({ defaultMetrics: false, triggers: ["organization-bootstrap", "organization-deactivate"] });
+  metrics.workflowStarted("organization-bootstrap", "sweep");
   metrics.setRealtimeState("subscribed");
   metrics.canaryReturned(0.12);
   const server = await serve(async () => ({ ready: true, body: {} }), metrics);
@@ -57,9 +57,11 @@ test("/metrics is Prometheus text with the reconciler's series; other paths and 
   assert.equal(response.status, 200);
   assert.match(response.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
   const text = await response.text();
-  assert.match(text, /^# HELP bootstrap_workflows_started_total Bootstrap workflows this worker started/m);
-  assert.match(text, /^bootstrap_workflows_started_total\{path="sweep"\} 1$/m);
-  assert.match(text, /^bootstrap_workflows_started_total\{path="realtime"\} 0$/m, "zero series exist before the first event");
+  assert.match(text, /^# HELP workflows_started_total Workflows this worker started for trigger events/m);
+  assert.match(text, /^workflows_started_total\{trigger="organization-bootstrap",path="sweep"\} 1$/m);
+  assert.match(text, /^workflows_started_total\{trigger="organization-bootstrap",path="realtime"\} 0$/m, "zero series exist before the first event");
+  assert.match(text, /^workflows_started_total\{trigger="organization-deactivate",path="sweep"\} 0$/m, "for every declared trigger");
+  assert.match(text, /^workflow_reconcile_lag_seconds\{trigger="organization-deactivate"\} 0$/m);
   assert.match(text, /^realtime_state\{state="subscribed"\} 1$/m);
   assert.match(text, /^realtime_state\{state="down"\} 0$/m);
   assert.match(text, /^realtime_canary_roundtrip_seconds_bucket\{le="0\.2"\} 1$/m);

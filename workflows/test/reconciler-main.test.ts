@@ -64,7 +64,7 @@ test("worker main runs the reconciler: subscribes, serves /healthz /readyz /metr
   cleanups.push(() => terminateRuns(client, [bootstrap.workflowId]));
   await eventually("the rescue", async () => ((await workflowExists(client, bootstrap.workflowId)) ? true : undefined), 5_000);
   assert.equal((await describeRun(client, bootstrap.workflowId)).memoStartedBy, "realtime");
-  assert.match(await (await fetch(`${httpUrl}/metrics`)).text(), /^bootstrap_workflows_started_total\{path="realtime"\} [1-9]/m);
+  assert.match(await (await fetch(`${httpUrl}/metrics`)).text(), /^workflows_started_total\{trigger="organization-bootstrap",path="realtime"\} [1-9]/m);
   assert.ok(!stdout.includes(env.serviceRoleKey) && !stderr.includes(env.serviceRoleKey), "the key is never logged");
 
   child.kill("SIGTERM");

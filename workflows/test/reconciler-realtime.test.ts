@@ -5,7 +5,7 @@ import type { DomainEventRow } from "@org-bootstrap/shared/events/index.ts";
 import { bootstrapInputFromEvent } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
 import { stackEnv } from "../../supabase/local/test/support/env.ts";
-import { BootstrapEnsurer } from "../src/reconciler/ensure.ts";
+import { WorkflowEnsurer } from "../src/reconciler/ensure.ts";
 import { memoryLog } from "../src/reconciler/log.ts";
 import { ReconcilerMetrics } from "../src/reconciler/metrics.ts";
 import { workflowStartedRecorder } from "../src/reconciler/record-started.ts";
@@ -44,7 +44,7 @@ async function storedRow(organizationId: string): Promise<DomainEventRow> {
 
 test("realtime rescue: a bootstrap recorded without a direct start gets its workflow within 1 s, started by realtime", async () => {
   assert.ok(worker.log.lines.some((l) => l.includes("✅ Subscribed to workflow events via Supabase Realtime")), worker.log.lines.join("\n"));
-  const startedBefore = await worker.metric("bootstrap_workflows_started_total", { path: "realtime" });
+  const startedBefore = await worker.metric("workflows_started_total", { trigger: "organization-bootstrap", path: "realtime" });
 
   const recordedAt = Date.now();
   const bootstrap = await recordBootstrap(harness.supabase);
@@ -58,7 +58,7 @@ test("realtime rescue: a bootstrap recorded without a direct start gets its work
   const record = await eventually("the workflow_started event", async () =>
     (await workflowStartedRecords(env.dbUrl, [bootstrap.organizationId])).get(bootstrap.organizationId), 5_000);
   assert.deepEqual({ count: record.count, startedBy: record.startedBy, runId: record.runId }, { count: 1, startedBy: "realtime", runId: run.runId });
-  assert.equal(await worker.metric("bootstrap_workflows_started_total", { path: "realtime" }), startedBefore + 1);
+  assert.equal(await worker.metric("workflows_started_total", { trigger: "organization-bootstrap", path: "realtime" }), startedBefore + 1);
   assert.ok(worker.log.lines.some((l) => l.includes(`started ${bootstrap.workflowId} path=realtime`)));
 });
 
@@ -89,7 +89,7 @@ test("a completed or failed bootstrap is never started again, by the realtime or
 
   // The reconciler's own ensure, with the real Temporal and Supabase clients.
   const metrics = new ReconcilerMetrics({ defaultMetrics: false });
-  const ensurer = new BootstrapEnsurer({ starter: temporalStarter(harness.client), record: workflowStartedRecorder(harness.supabase), metrics, log: memoryLog() });
+  const ensurer = new WorkflowEnsurer({ starter: temporalStarter(harness.client), record: workflowStartedRecorder(harness.supabase), metrics, log: memoryLog() });
   for (const [bootstrap, before] of [[done, completed], [failedBootstrap, failed]] as const) {
     const row = await storedRow(bootstrap.organizationId);
     const viaRealtime = await ensurer.ensure(row, "realtime");
@@ -141,20 +141,22 @@ test("/healthz, /readyz and /metrics report the worker, Temporal and Realtime", 
   assert.equal(body.temporal, "connected");
   assert.equal(body.reconciler.realtime.state, "subscribed");
   assert.equal(body.reconciler.schedule.id, worker.config.reconciler.scheduleId);
-  assert.equal(body.reconciler.lastSweep.trigger, "catch_up");
+  // The catch-up after the reconnect above, or a Schedule sweep since: either way a sweep ran and succeeded.
+  assert.ok(["catch_up", "schedule"].includes(body.reconciler.lastSweep.kind), JSON.stringify(body.reconciler.lastSweep));
+  assert.equal(body.reconciler.lastSweep.outcome, "ok");
 
   const metrics = await fetch(`${base}/metrics`);
   assert.equal(metrics.status, 200);
   assert.match(metrics.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
   const text = await metrics.text();
   for (const name of [
-    "bootstrap_workflows_started_total", "bootstrap_already_started_total", "bootstrap_reconcile_lag_seconds", "realtime_state",
+    "workflows_started_total", "workflows_already_started_total", "workflow_reconcile_lag_seconds", "reconciler_sweeps_total", "realtime_state",
     "realtime_reconnects_total", "realtime_canary_roundtrip_seconds", "realtime_canary_misses_total",
   ]) {
     assert.match(text, new RegExp(`^# TYPE ${name} `, "m"), name);
   }
   // Three rescues in the tests above (one after the reconnect).
-  assert.ok((await worker.metric("bootstrap_workflows_started_total", { path: "realtime" })) >= 3);
-  assert.equal(await worker.metric("bootstrap_ensure_errors_total", { path: "realtime" }), 0);
+  assert.ok((await worker.metric("workflows_started_total", { trigger: "organization-bootstrap", path: "realtime" })) >= 3);
+  assert.equal(await worker.metric("workflow_ensure_errors_total", { trigger: "organization-bootstrap", path: "realtime" }), 0);
   assert.ok(!text.includes(env.serviceRoleKey), "no secret in the metrics");
 });

@@ -40,7 +40,7 @@ test("replicas: two workers receive the same events; each bootstrap gets one wor
   assert.ok(a.log.lines.some((l) => l.includes(`created Schedule ${scheduleId}`)), a.log.lines.join("\n"));
   assert.ok(b.log.lines.some((l) => l.includes(`updated Schedule ${scheduleId}`)), b.log.lines.join("\n"));
   const before = {
-    started: await sumOver("bootstrap_workflows_started_total", { path: "realtime" }) + await sumOver("bootstrap_workflows_started_total", { path: "sweep" }),
+    started: await sumOver("workflows_started_total", { trigger: "organization-bootstrap", path: "realtime" }) + await sumOver("workflows_started_total", { trigger: "organization-bootstrap", path: "sweep" }),
   };
   const logLinesBefore = replicas.map((r) => r.log.lines.length);
 
@@ -62,11 +62,11 @@ test("replicas: two workers receive the same events; each bootstrap gets one wor
   // Each start was made by exactly one replica; every other attempt was "already started", nothing failed.
   const problems = replicas.flatMap((r, i) => r.log.lines.slice(logLinesBefore[i]).filter((l) => !l.startsWith("info ")));
   assert.deepEqual(problems, [], "no warning or error in either replica's log");
-  assert.equal(await sumOver("bootstrap_ensure_errors_total", { path: "realtime" }), 0);
-  assert.equal(await sumOver("bootstrap_ensure_errors_total", { path: "sweep" }), 0);
-  const started = await sumOver("bootstrap_workflows_started_total", { path: "realtime" }) + await sumOver("bootstrap_workflows_started_total", { path: "sweep" }) - before.started;
+  assert.equal(await sumOver("workflow_ensure_errors_total", { trigger: "organization-bootstrap", path: "realtime" }), 0);
+  assert.equal(await sumOver("workflow_ensure_errors_total", { trigger: "organization-bootstrap", path: "sweep" }), 0);
+  const started = await sumOver("workflows_started_total", { trigger: "organization-bootstrap", path: "realtime" }) + await sumOver("workflows_started_total", { trigger: "organization-bootstrap", path: "sweep" }) - before.started;
   assert.equal(started, COUNT, "starts summed over both replicas");
-  assert.ok((await sumOver("bootstrap_already_started_total", { path: "realtime" })) >= 1, "the replicas did race for the same events");
+  assert.ok((await sumOver("workflows_already_started_total", { trigger: "organization-bootstrap", path: "realtime" })) >= 1, "the replicas did race for the same events");
 
   // Both replicas upserted the one Schedule (ids are unique in a namespace): it runs each sweep once.
   const description = await harness.client.schedule.getHandle(scheduleId).describe();

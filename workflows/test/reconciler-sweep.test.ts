@@ -40,7 +40,7 @@ after(async () => {
 test("sweep rescue: with Realtime silent too, the Schedule's next sweep starts every workflow, started by sweep", async () => {
   const worker = await startWorker();
   await worker.extras.reconciler!.catchUp(); // what earlier suites left is not this test's business
-  const startedBefore = await worker.metric("bootstrap_workflows_started_total", { path: "sweep" });
+  const startedBefore = await worker.metric("workflows_started_total", { trigger: "organization-bootstrap", path: "sweep" });
   await realtimeFault(stack, "pause");
   try {
     const recorded = await Promise.all([1, 2, 3].map(() => recordBootstrap(harness.supabase)));
@@ -54,13 +54,13 @@ test("sweep rescue: with Realtime silent too, the Schedule's next sweep starts e
     }
     const records = await workflowStartedRecords(env.dbUrl, recorded.map((b) => b.organizationId));
     for (const bootstrap of recorded) assert.deepEqual([records.get(bootstrap.organizationId)?.count, records.get(bootstrap.organizationId)?.startedBy], [1, "sweep"]);
-    assert.equal(await worker.metric("bootstrap_workflows_started_total", { path: "sweep" }), startedBefore + 3);
+    assert.equal(await worker.metric("workflows_started_total", { trigger: "organization-bootstrap", path: "sweep" }), startedBefore + 3);
     // The sweep counts itself when it returns, which is after its records land and its last page
     // read comes back empty (seen in CI: the records visible a moment before the count), so it is awaited.
     await eventually("the Schedule's sweep to count itself as done", async () =>
-      ((await worker.metric("bootstrap_sweeps_total", { trigger: "schedule", outcome: "ok" })) >= 1 ? true : undefined), 10_000);
+      ((await worker.metric("reconciler_sweeps_total", { sweep: "schedule", outcome: "ok" })) >= 1 ? true : undefined), 10_000);
     // The sweep that found them says how late they were: at least the grace period.
-    assert.ok((await worker.metric("bootstrap_reconcile_lag_seconds")) >= 0);
+    assert.ok((await worker.metric("workflow_reconcile_lag_seconds", { trigger: "organization-bootstrap" })) >= 0);
   } finally {
     await realtimeFault(stack, "resume");
   }
@@ -115,7 +115,7 @@ test("gap: 100 bootstraps recorded with SQL while the worker is down all get one
   // The catch-up sweep that follows SUBSCRIBED finds them: they were committed before the subscription, so
   // Realtime never delivers them.
   const sweep = await eventually("the catch-up sweep that finds them", () =>
-    reconciler.recentSweeps().find((s) => s.trigger === "catch_up" && (s.found ?? 0) >= 100), 20_000);
+    reconciler.recentSweeps().find((s) => s.kind === "catch_up" && (s.found ?? 0) >= 100), 20_000);
   const sweepStartedAfter = Date.parse(sweep.startedAt) - subscribedAt;
   const doneAfter = Date.parse(sweep.startedAt) + sweep.durationMs - subscribedAt;
   console.log(`gap: catch-up began ${sweepStartedAfter} ms after SUBSCRIBED; 100 workflows started and recorded ${doneAfter} ms after it, in ${sweep.pages} page(s)`);
@@ -130,6 +130,6 @@ test("gap: 100 bootstraps recorded with SQL while the worker is down all get one
     const record = records.get(bootstrap.organizationId);
     assert.deepEqual([record?.count, record?.startedBy, record?.runId], [1, "sweep", runs[i]!.runId], `${bootstrap.workflowId}: one workflow_started event, for its one run`);
   }
-  assert.equal(await worker.metric("bootstrap_workflows_started_total", { path: "sweep" }), 100);
-  assert.equal(await worker.metric("bootstrap_workflows_started_total", { path: "realtime" }), 0);
+  assert.equal(await worker.metric("workflows_started_total", { trigger: "organization-bootstrap", path: "sweep" }), 100);
+  assert.equal(await worker.metric("workflows_started_total", { trigger: "organization-bootstrap", path: "realtime" }), 0);
 });

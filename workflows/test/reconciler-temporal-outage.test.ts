@@ -59,7 +59,7 @@ test("Temporal outage: 50 bootstraps recorded while Temporal is down all complet
     await writer.removeAllChannels();
     // Realtime delivered them and the worker tried: every start failed, nothing was lost.
     await eventually("the Realtime path to give up on Temporal", async () =>
-      ((await worker!.metric("bootstrap_ensure_errors_total", { path: "realtime" })) >= 1 ? true : undefined), 60_000);
+      ((await worker!.metric("workflow_ensure_errors_total", { trigger: "organization-bootstrap", path: "realtime" })) >= 1 ? true : undefined), 60_000);
     assert.equal((await workflowStartedRecords(stack.env.SUPABASE_DB_URL, recorded.map((r) => r.organizationId))).size, 0);
 
     restarted = await startTemporalDevServer({

@@ -6,6 +6,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { z } from "zod";
+import {
+  organizationBootstrapTrigger, organizationDeactivateTrigger, triggerIndex, workflowIdOf, WORKFLOW_TRIGGERS, type WorkflowTrigger,
+} from "@org-bootstrap/shared/triggers/index.ts";
 import { decodeUnaryRequest } from "@org-bootstrap/shared/grpc-web/request.ts";
 import { encodeGrpcWebBody } from "@org-bootstrap/shared/grpc-web/response.ts";
 import { GrpcStatus } from "@org-bootstrap/shared/grpc-web/status.ts";
@@ -15,15 +19,17 @@ import { BOOTSTRAP_TASK_QUEUE, BOOTSTRAP_WORKFLOW_TYPE, type StartedBy } from "@
 import { Backoff } from "../src/reconciler/backoff.ts";
 import { parseReconcilerEnv } from "../src/reconciler/config.ts";
 import { formatDuration, parseDuration } from "../src/reconciler/duration.ts";
-import { BootstrapEnsurer } from "../src/reconciler/ensure.ts";
+import { WorkflowEnsurer } from "../src/reconciler/ensure.ts";
 import { Limiter } from "../src/reconciler/limiter.ts";
 import { errorMessage, memoryLog } from "../src/reconciler/log.ts";
 import { ReconcilerMetrics } from "../src/reconciler/metrics.ts";
 import type { RecordWorkflowStarted } from "../src/reconciler/record-started.ts";
-import { bootstrapStartRequest, type BootstrapStarter, type StartResult } from "../src/reconciler/starter.ts";
+import { triggerStartRequest, type StartResult, type WorkflowStarter } from "../src/reconciler/starter.ts";
 import { sweepPending } from "../src/reconciler/sweep.ts";
+import { triggerEventsFilter } from "../src/reconciler/realtime-listener.ts";
 import { jwtExpiryMs } from "../src/reconciler/token-refresh.ts";
 import { formatEnvProblems, parseWorkerEnv } from "../src/worker/env.ts";
+import { compareTriggerRegistry } from "../src/worker/preflight.ts";
 
 const BASE_ENV = {
   SUPABASE_URL: "http://127.0.0.1:54321",
@@ -46,16 +52,16 @@ function row(overrides: Record<string, unknown> = {}) {
 }
 
 /** A Temporal that knows which workflow ids exist, who started each, and how each closed. */
-function fakeTemporal(options: { failStart?: (input: BootstrapStartIdentity) => Error | undefined } = {}) {
+function fakeTemporal(options: { failStart?: (streamId: string) => Error | undefined } = {}) {
   const runs = new Map<string, { runId: string; startedBy: StartedBy; status: string; didNothing?: boolean }>();
   const calls: string[] = [];
-  const starter: BootstrapStarter = {
-    async start(input, startedBy, startOptions = {}): Promise<StartResult> {
-      calls.push(`start ${input.organizationId} ${startedBy}${startOptions.replacingRunThatDidNothing ? " replacing" : ""}`);
+  const starter: WorkflowStarter = {
+    async start(trigger, ref, startedBy, startOptions = {}): Promise<StartResult> {
+      calls.push(`start ${ref.streamId} ${startedBy}${startOptions.replacingRunThatDidNothing ? " replacing" : ""}`);
       await new Promise((resolve) => setImmediate(resolve));
-      const failure = options.failStart?.(input);
+      const failure = options.failStart?.(ref.streamId);
       if (failure) throw failure;
-      const workflowId = `org-bootstrap-${input.organizationId}`;
+      const workflowId = workflowIdOf(trigger, ref);
       const existing = runs.get(workflowId);
       // REJECT_DUPLICATE, or ALLOW_DUPLICATE_FAILED_ONLY when replacing.
       if (existing && !(startOptions.replacingRunThatDidNothing && existing.status !== "RUNNING" && existing.status !== "COMPLETED")) return { status: "already_started" };
@@ -77,15 +83,16 @@ function fakeTemporal(options: { failStart?: (input: BootstrapStartIdentity) => 
   return { starter, runs, calls };
 }
 
-function ensurerWith(temporal: ReturnType<typeof fakeTemporal>, recordFails = false) {
-  const records: Array<{ organizationId: string; runId: string; startedBy: StartedBy }> = [];
-  const record: RecordWorkflowStarted = async (input, data) => {
+function ensurerWith(temporal: ReturnType<typeof fakeTemporal>, recordFails = false, triggers: readonly WorkflowTrigger[] = [organizationBootstrapTrigger]) {
+  const records: Array<{ organizationId: string; runId: string; startedBy: StartedBy; trigger?: string }> = [];
+  const record: RecordWorkflowStarted = async (trigger, ref, data) => {
     if (recordFails) throw new Error("event store down");
-    records.push({ organizationId: input.organizationId, runId: data.runId, startedBy: data.startedBy });
+    records.push({ organizationId: ref.streamId, runId: data.runId, startedBy: data.startedBy, ...(trigger === organizationBootstrapTrigger ? {} : { trigger: trigger.name }) });
   };
   const metrics = new ReconcilerMetrics({ defaultMetrics: false });
   const log = memoryLog();
-  return { ensurer: new BootstrapEnsurer({ starter: temporal.starter, record, metrics, log }), records, metrics, log };
+  const index = triggerIndex(triggers);
+  return { ensurer: new WorkflowEnsurer({ starter: temporal.starter, record, metrics, log, triggers: index }), records, metrics, log, triggers: index };
 }
 
 async function metric(metrics: ReconcilerMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -195,7 +202,9 @@ test("the reconciler's start request is the edge function's, field for field (on
     workflowservice.StartWorkflowExecutionRequest.decode(decodeUnaryRequest(edgeBody!, 1 << 20)), { defaults: false, bytes: String });
   const ours = workflowservice.StartWorkflowExecutionRequest.toObject(
     workflowservice.StartWorkflowExecutionRequest.decode(
-      workflowservice.StartWorkflowExecutionRequest.encode(bootstrapStartRequest("default", input, "realtime", { requestId: "ours", identity: "worker" })).finish(),
+      workflowservice.StartWorkflowExecutionRequest.encode(
+        triggerStartRequest("default", organizationBootstrapTrigger, { eventId: input.eventId, streamId: input.organizationId }, "realtime", { requestId: "ours", identity: "worker" }),
+      ).finish(),
     ), { defaults: false, bytes: String });
   assert.deepEqual({ ...ours, requestId: undefined, identity: undefined }, { ...fromEdge, requestId: undefined, identity: undefined });
   assert.equal(ours["workflowIdConflictPolicy"], fromEdge["workflowIdConflictPolicy"]);
@@ -214,11 +223,11 @@ test("ensure: the path that creates the run records it; a second path finds it a
   assert.deepEqual(records, [{ organizationId: event.stream_id, runId: temporal.runs.get(`org-bootstrap-${event.stream_id}`)!.runId, startedBy: "realtime" }]);
   await new Promise((resolve) => setImmediate(resolve));
   const second = await ensurer.ensure(event, "realtime");
-  assert.deepEqual(second, { kind: "already_started", eventId: event.id, workflowId: `org-bootstrap-${event.stream_id}` });
+  assert.deepEqual(second, { kind: "already_started", trigger: "organization-bootstrap", eventId: event.id, workflowId: `org-bootstrap-${event.stream_id}` });
   assert.equal(records.length, 1);
   assert.ok(!temporal.calls.some((c) => c.startsWith("describe")), "the Realtime path never describes");
-  assert.equal(await metric(metrics, "bootstrap_workflows_started_total", { path: "realtime" }), 1);
-  assert.equal(await metric(metrics, "bootstrap_already_started_total", { path: "realtime" }), 1);
+  assert.equal(await metric(metrics, "workflows_started_total", { trigger: "organization-bootstrap", path: "realtime" }), 1);
+  assert.equal(await metric(metrics, "workflows_already_started_total", { trigger: "organization-bootstrap", path: "realtime" }), 1);
 });
 
 test("ensure: the sweep records a run it finds without a record, naming the starter from the run's memo", async () => {
@@ -227,7 +236,7 @@ test("ensure: the sweep records a run it finds without a record, naming the star
   temporal.runs.set(`org-bootstrap-${event.stream_id}`, { runId: "run-by-edge", startedBy: "edge", status: "RUNNING" });
   const { ensurer, records } = ensurerWith(temporal);
   const outcome = await ensurer.ensure(event, "sweep");
-  assert.deepEqual(outcome, { kind: "already_started", eventId: event.id, workflowId: `org-bootstrap-${event.stream_id}`, runId: "run-by-edge", startedBy: "edge" });
+  assert.deepEqual(outcome, { kind: "already_started", trigger: "organization-bootstrap", eventId: event.id, workflowId: `org-bootstrap-${event.stream_id}`, runId: "run-by-edge", startedBy: "edge" });
   assert.deepEqual(records, [{ organizationId: event.stream_id, runId: "run-by-edge", startedBy: "edge" }]);
 });
 
@@ -242,7 +251,7 @@ test("ensure: concurrent ensures of one event share one attempt; an invalid even
   const invalid = row({ event_data: { name: "", subdomain: "NO", admins: [] } });
   for (let i = 0; i < 3; i += 1) assert.equal((await ensurer.ensure(invalid, "sweep")).kind, "invalid");
   assert.equal(temporal.calls.filter((c) => c.startsWith("start")).length, 1, "no start for an invalid event");
-  assert.equal(await metric(metrics, "bootstrap_invalid_events_total"), 1);
+  assert.equal(await metric(metrics, "workflow_invalid_events_total", { trigger: "organization-bootstrap" }), 1);
   assert.equal(log.lines.filter((l) => l.includes(invalid.id)).length, 1);
   assert.match(log.lines.find((l) => l.includes(invalid.id))!, /^error .*needs a person.*reason="?name /);
 });
@@ -251,7 +260,7 @@ test("ensure: a failed start rejects and is counted; a failed record after a sta
   const down = fakeTemporal({ failStart: () => Object.assign(new Error("Failed to start Workflow"), { cause: new Error("14 UNAVAILABLE: connection refused") }) });
   const { ensurer, metrics } = ensurerWith(down);
   await assert.rejects(ensurer.ensure(row(), "realtime"), /ensuring org-bootstrap-.* failed: Failed to start Workflow: 14 UNAVAILABLE: connection refused/);
-  assert.equal(await metric(metrics, "bootstrap_ensure_errors_total", { path: "realtime" }), 1);
+  assert.equal(await metric(metrics, "workflow_ensure_errors_total", { trigger: "organization-bootstrap", path: "realtime" }), 1);
 
   const up = fakeTemporal();
   const failing = ensurerWith(up, true);
@@ -268,31 +277,32 @@ test("sweep: starts do not wait for their records, and the next page is read whi
   let startCount = 0;
   let releaseRecords!: () => void;
   const allStarted = new Promise<void>((resolve) => (releaseRecords = resolve));
-  const starter: BootstrapStarter = {
-    start: async (input, startedBy) => {
+  const starter: WorkflowStarter = {
+    start: async (trigger, ref, startedBy) => {
       timeline.push("start");
       if (++startCount === 6) releaseRecords();
-      return temporal.starter.start(input, startedBy);
+      return temporal.starter.start(trigger, ref, startedBy);
     },
     describe: (workflowId) => temporal.starter.describe(workflowId),
     closedHavingDoneNothing: (workflowId) => temporal.starter.closedHavingDoneNothing(workflowId),
   };
   // No record lands before every start has been made: a sweep whose starts waited for their records would hang here.
-  const record: RecordWorkflowStarted = async (input) => {
+  const record: RecordWorkflowStarted = async (_trigger, ref) => {
     await allStarted;
-    records.push({ organizationId: input.organizationId });
+    records.push({ organizationId: ref.streamId });
     timeline.push("recorded");
   };
   const metrics = new ReconcilerMetrics({ defaultMetrics: false });
   const log = memoryLog();
-  const ensurer = new BootstrapEnsurer({ starter, record, metrics, log, concurrency: 1 });
+  const triggers = triggerIndex([organizationBootstrapTrigger]);
+  const ensurer = new WorkflowEnsurer({ starter, record, metrics, log, triggers, concurrency: 1 });
   const rows = Array.from({ length: 6 }, () => row());
   const pending = fakePending(rows, records);
   const readPending = async (olderThanMs: number, limit: number) => {
     timeline.push("read");
     return pending.readPending(olderThanMs, limit);
   };
-  const summary = await sweepPending({ readPending, ensurer, metrics, log, pageSize: 3, concurrency: 1 }, 0, "catch_up");
+  const summary = await sweepPending({ readPending, ensurer, triggers, metrics, log, pageSize: 3, concurrency: 1 }, 0, "catch_up");
   assert.deepEqual([summary.found, summary.started, summary.alreadyStarted], [6, 6, 0]);
   assert.equal(records.length, 6, "the sweep returns once its records have landed");
   assert.equal(new Set(records.map((r) => r.organizationId)).size, 6, "each row started and recorded once");
@@ -302,7 +312,7 @@ test("sweep: starts do not wait for their records, and the next page is read whi
   assert.ok(timeline.indexOf("recorded") > timeline.lastIndexOf("start"));
 });
 
-/** A pending set as pending_bootstrap_events serves it: rows leave once recorded, oldest first, at most `limit`. */
+/** A pending set as pending_trigger_events serves it: rows leave once recorded, oldest first, at most `limit`. */
 function fakePending(rows: Array<ReturnType<typeof row>>, records: Array<{ organizationId: string }>) {
   const reads: number[] = [];
   const readPending = async (_olderThanMs: number, limit: number) => {
@@ -315,26 +325,26 @@ function fakePending(rows: Array<ReturnType<typeof row>>, records: Array<{ organ
 
 test("sweep: pages until nothing new is pending, and invalid events at the front never stall it", async () => {
   const temporal = fakeTemporal();
-  const { ensurer, records, metrics, log } = ensurerWith(temporal);
+  const { ensurer, records, metrics, log, triggers } = ensurerWith(temporal);
   const invalid = Array.from({ length: 3 }, () => row({ event_data: {} }));
   const valid = Array.from({ length: 7 }, () => row());
   const pending = fakePending([...invalid, ...valid], records);
-  const summary = await sweepPending({ readPending: pending.readPending, ensurer, metrics, log, pageSize: 2, concurrency: 2 }, 0, "schedule");
+  const summary = await sweepPending({ readPending: pending.readPending, ensurer, triggers, metrics, log, pageSize: 2, concurrency: 2 }, 0, "schedule");
   assert.deepEqual([summary.found, summary.started, summary.invalid, summary.alreadyStarted], [10, 7, 3, 0]);
   assert.equal(records.length, 7);
   assert.ok(summary.pages >= 4, `paged: ${pending.reads.join(",")}`);
   assert.ok(Math.abs(summary.oldestAgeSeconds - 42) < 5, "the oldest pending event's age");
-  assert.ok((await metric(metrics, "bootstrap_reconcile_lag_seconds")) >= 40);
-  assert.equal(await metric(metrics, "bootstrap_sweeps_total", { trigger: "schedule", outcome: "ok" }), 1);
+  assert.ok((await metric(metrics, "workflow_reconcile_lag_seconds", { trigger: "organization-bootstrap" })) >= 40);
+  assert.equal(await metric(metrics, "reconciler_sweeps_total", { sweep: "schedule", outcome: "ok" }), 1);
 
-  const again = await sweepPending({ readPending: pending.readPending, ensurer, metrics, log, pageSize: 2 }, 0, "schedule");
+  const again = await sweepPending({ readPending: pending.readPending, ensurer, triggers, metrics, log, pageSize: 2 }, 0, "schedule");
   assert.deepEqual([again.found, again.started], [3, 0], "only the invalid ones remain");
 });
 
 test("ensure: at most `concurrency` starts in flight, however many rows arrive at once", async () => {
   let inFlight = 0;
   let most = 0;
-  const starter: BootstrapStarter = {
+  const starter: WorkflowStarter = {
     async start(): Promise<StartResult> {
       most = Math.max(most, ++inFlight);
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -344,7 +354,7 @@ test("ensure: at most `concurrency` starts in flight, however many rows arrive a
     describe: () => Promise.reject(new Error("not used")),
     closedHavingDoneNothing: () => Promise.reject(new Error("not used")),
   };
-  const ensurer = new BootstrapEnsurer({ starter, record: async () => {}, metrics: new ReconcilerMetrics({ defaultMetrics: false }), log: memoryLog(), concurrency: 3 });
+  const ensurer = new WorkflowEnsurer({ starter, record: async () => {}, metrics: new ReconcilerMetrics({ defaultMetrics: false }), log: memoryLog(), concurrency: 3 });
   const outcomes = await Promise.all(Array.from({ length: 12 }, () => ensurer.ensure(row(), "realtime")));
   assert.deepEqual(new Set(outcomes.map((o) => o.kind)), new Set(["started"]));
   assert.equal(most, 3);
@@ -353,12 +363,12 @@ test("ensure: at most `concurrency` starts in flight, however many rows arrive a
 test("sweep: a Temporal failure stops the sweep, counts it, and leaves the rest pending", async () => {
   const rows = Array.from({ length: 6 }, () => row());
   const failing = new Set<string>([rows[2]!.stream_id]);
-  const temporal = fakeTemporal({ failStart: (input) => (failing.has(input.organizationId) ? new Error("Timeout expired") : undefined) });
-  const { ensurer, records, metrics, log } = ensurerWith(temporal);
+  const temporal = fakeTemporal({ failStart: (streamId) => (failing.has(streamId) ? new Error("Timeout expired") : undefined) });
+  const { ensurer, records, metrics, log, triggers } = ensurerWith(temporal);
   const pending = fakePending(rows, records);
-  await assert.rejects(sweepPending({ readPending: pending.readPending, ensurer, metrics, log, pageSize: 10, concurrency: 1 }, 0, "catch_up"), /Timeout expired/);
+  await assert.rejects(sweepPending({ readPending: pending.readPending, ensurer, triggers, metrics, log, pageSize: 10, concurrency: 1 }, 0, "catch_up"), /Timeout expired/);
   assert.equal(records.length, 2, "it stopped at the failure (one at a time)");
-  assert.equal(await metric(metrics, "bootstrap_sweeps_total", { trigger: "catch_up", outcome: "error" }), 1);
+  assert.equal(await metric(metrics, "reconciler_sweeps_total", { sweep: "catch_up", outcome: "error" }), 1);
   assert.ok(log.lines.some((l) => l.startsWith("warn") && l.includes("sweep (catch_up) stopped")));
 });
 
@@ -404,5 +414,88 @@ test("ensure (sweep): a run that came before its event and did nothing is replac
     assert.equal(temporal.runs.get(`org-bootstrap-${event.stream_id}`)?.runId, runId, "left for a person (bootstrap:retry)");
     assert.ok(!temporal.calls.includes(`start ${event.stream_id} sweep replacing`));
   }
-  assert.match(await metrics.registry.metrics(), /bootstrap_workflows_started_total\{path="sweep"\} 1/);
+  assert.match(await metrics.registry.metrics(), /workflows_started_total\{trigger="organization-bootstrap",path="sweep"\} 1/);
+});
+
+/** A test-only trigger: its own event type and stream type, no search attribute, one workflow per event. */
+const pingTrigger: WorkflowTrigger = {
+  name: "test-ping",
+  streamType: "test",
+  eventType: "test.ping.requested",
+  startedEventType: "test.ping.workflow_started",
+  eventData: z.object({ n: z.number().int() }),
+  workflowType: "testPingWorkflow",
+  taskQueue: "test-ping-queue",
+  workflowIdPrefix: "test-ping-",
+  oneWorkflowPer: "event",
+  subjectKey: "streamId",
+  summary: (streamId) => `Ping ${streamId}`,
+};
+
+test("ensure: every declared trigger by one code path (its own workflow id, record, metrics); an undeclared event type is reported once as a person's job", async () => {
+  const temporal = fakeTemporal();
+  const { ensurer, records, metrics, log } = ensurerWith(temporal, false, [organizationBootstrapTrigger, pingTrigger]);
+  const ping = row({ stream_type: "test", event_type: "test.ping.requested", event_data: { n: 1 } });
+  const bootstrap = row();
+  const [pingOutcome, bootstrapOutcome] = await Promise.all([ensurer.ensure(ping, "realtime"), ensurer.ensure(bootstrap, "realtime")]);
+  assert.deepEqual([pingOutcome.kind, pingOutcome.kind === "started" && pingOutcome.workflowId], ["started", `test-ping-${ping.id}`], "one workflow per event: the id is the event's");
+  assert.deepEqual([bootstrapOutcome.kind, bootstrapOutcome.kind === "started" && bootstrapOutcome.workflowId], ["started", `org-bootstrap-${bootstrap.stream_id}`]);
+  if (pingOutcome.kind === "started") await pingOutcome.recorded;
+  if (bootstrapOutcome.kind === "started") await bootstrapOutcome.recorded;
+  assert.deepEqual(records.find((r) => r.trigger === "test-ping"), { organizationId: ping.stream_id, runId: temporal.runs.get(`test-ping-${ping.id}`)!.runId, startedBy: "realtime", trigger: "test-ping" });
+  assert.equal(await metric(metrics, "workflows_started_total", { trigger: "test-ping", path: "realtime" }), 1);
+  assert.equal(await metric(metrics, "workflows_started_total", { trigger: "organization-bootstrap", path: "realtime" }), 1);
+
+  // A ping of the wrong stream type is the ping trigger's, refused; an event type no declaration names is "undeclared".
+  const wrongStream = row({ stream_type: "organization", event_type: "test.ping.requested", event_data: { n: 1 } });
+  const undeclared = row({ event_type: "organization.offboarding.requested", event_data: {} });
+  for (let i = 0; i < 2; i += 1) {
+    assert.equal((await ensurer.ensure(wrongStream, "sweep")).kind, "invalid");
+    assert.equal((await ensurer.ensure(undeclared, "sweep")).kind, "invalid");
+  }
+  assert.equal(temporal.calls.filter((c) => c.startsWith("start")).length, 2, "nothing started for either");
+  assert.equal(await metric(metrics, "workflow_invalid_events_total", { trigger: "test-ping" }), 1);
+  assert.equal(await metric(metrics, "workflow_invalid_events_total", { trigger: "undeclared" }), 1);
+  assert.match(log.lines.find((l) => l.includes(undeclared.id))!, /no trigger is declared for event type .*organization\.offboarding\.requested/);
+  assert.match(log.lines.find((l) => l.includes(wrongStream.id))!, /trigger=test-ping.*not test\/test\.ping\.requested/);
+});
+
+test("sweep: the lag gauge is set per trigger, from each one's oldest pending event (0 for a trigger with none)", async () => {
+  const temporal = fakeTemporal();
+  const { ensurer, records, metrics, log, triggers } = ensurerWith(temporal, false, [organizationBootstrapTrigger, pingTrigger, organizationDeactivateTrigger]);
+  const old = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
+  const rows = [
+    row({ created_at: old(90) }),
+    row({ stream_type: "test", event_type: "test.ping.requested", event_data: { n: 2 }, created_at: old(30) }),
+    row({ created_at: old(10) }),
+  ];
+  const pending = fakePending(rows, records);
+  // The fake pending set drops rows by stream id, so the ping's record takes it out too.
+  await sweepPending({ readPending: pending.readPending, ensurer, triggers, metrics, log, pageSize: 10, concurrency: 2 }, 0, "schedule");
+  const lag = (trigger: string) => metric(metrics, "workflow_reconcile_lag_seconds", { trigger });
+  assert.ok(Math.abs((await lag("organization-bootstrap")) - 90) < 5);
+  assert.ok(Math.abs((await lag("test-ping")) - 30) < 5);
+  assert.equal(await lag("organization-deactivate"), 0);
+});
+
+test("the Realtime filter: the seed plan's eq filter for one trigger, one in filter for several, refused beyond Realtime's 100 values or for a name it cannot carry", () => {
+  assert.equal(triggerEventsFilter(["organization.bootstrap.initiated"]), "event_type=eq.organization.bootstrap.initiated");
+  assert.equal(
+    triggerEventsFilter(WORKFLOW_TRIGGERS.map((t) => t.eventType)),
+    "event_type=in.(organization.bootstrap.initiated,organization.deactivation.requested)",
+  );
+  assert.throws(() => triggerEventsFilter([]), RangeError);
+  assert.throws(() => triggerEventsFilter(Array.from({ length: 101 }, (_, i) => `t.e${i}`)), /1 to 100 event types/);
+  assert.throws(() => triggerEventsFilter(["a,b"]), /cannot be named/);
+});
+
+test("the worker's startup check: a declared trigger the SQL registry lacks (or registers otherwise) is named; registered but undeclared ones are listed apart", () => {
+  const registered = WORKFLOW_TRIGGERS.map((t) => ({ event_type: t.eventType, stream_type: t.streamType, started_event_type: t.startedEventType, name: t.name }));
+  assert.deepEqual(compareTriggerRegistry(WORKFLOW_TRIGGERS, registered), { missing: [], undeclared: [] });
+  const withPing = compareTriggerRegistry([...WORKFLOW_TRIGGERS, pingTrigger], registered);
+  assert.deepEqual(withPing.missing, ["test-ping: test/test.ping.requested → test.ping.workflow_started is not registered"]);
+  const renamed = compareTriggerRegistry(WORKFLOW_TRIGGERS, registered.map((r, i) => (i === 0 ? { ...r, started_event_type: "organization.bootstrap.started" } : r)));
+  assert.match(renamed.missing.join(), /organization-bootstrap: .* is registered as .*→ organization\.bootstrap\.started/);
+  const newer = compareTriggerRegistry([organizationBootstrapTrigger], registered);
+  assert.deepEqual(newer, { missing: [], undeclared: ["organization-deactivate (organization.deactivation.requested)"] });
 });

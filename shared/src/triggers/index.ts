@@ -2,3 +2,4 @@
 export * from "./workflow-trigger.ts";
 export * from "./organization-triggers.ts";
 export * from "./registry.ts";
+export * from "./started-event.ts";

@@ -11,7 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { BOOTSTRAP_WORKFLOW_TYPE } from "@org-bootstrap/shared/workflow-contract.ts";
-import { bootstrapInputFromEvent, type BootstrapEventRow } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { organizationBootstrapTrigger, refFromEvent, workflowIdOf, type TriggerEventRow } from "@org-bootstrap/shared/triggers/index.ts";
 import { temporalStarter } from "../../../workflows/src/reconciler/starter.ts";
 import { workflowStartedRecorder } from "../../../workflows/src/reconciler/record-started.ts";
 import { createServiceClient } from "../../../workflows/src/worker/supabase-client.ts";
@@ -156,16 +156,16 @@ async function drainWithPoller(system: BenchSystem, size: number, maxSeconds: nu
     // Ticks at 0, 5, 10 s…; a tick still working when the next is due makes that one skip.
     await delay(Math.max(0, began + tick * 5_000 - Date.now()));
     if (Date.now() > began + (tick + 1) * 5_000) continue;
-    const { rows } = await system.db.query<BootstrapEventRow>("select * from public.pending_bootstrap_events(interval '0 seconds', 10000)");
+    const { rows } = await system.db.query<TriggerEventRow>("select * from public.pending_trigger_events(interval '0 seconds', 10000)");
     if (rows.length === 0) break;
     for (const row of rows) {
       if (Date.now() > cutAt) {
         cut = true;
         break;
       }
-      const input = bootstrapInputFromEvent(row);
-      const result = await starter.start(input, "sweep");
-      if (result.status === "started") await record(input, { workflowId: `org-bootstrap-${input.organizationId}`, runId: result.runId, startedBy: "sweep" });
+      const ref = refFromEvent(organizationBootstrapTrigger, row);
+      const result = await starter.start(organizationBootstrapTrigger, ref, "sweep");
+      if (result.status === "started") await record(organizationBootstrapTrigger, ref, { workflowId: workflowIdOf(organizationBootstrapTrigger, ref), runId: result.runId, startedBy: "sweep" });
       started += 1;
     }
   }

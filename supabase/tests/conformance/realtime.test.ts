@@ -8,7 +8,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
-import { BOOTSTRAP_FILTER, CHANNEL_NAME } from "../../../workflows/src/reconciler/realtime-listener.ts";
+import { WORKFLOW_TRIGGERS } from "@org-bootstrap/shared/triggers/index.ts";
+import { CHANNEL_NAME, triggerEventsFilter } from "../../../workflows/src/reconciler/realtime-listener.ts";
 import { supabaseEventStore } from "../../functions/organization-bootstrap/event-store.ts";
 import { conformanceTarget, targetClient } from "./support/target.ts";
 
@@ -32,7 +33,7 @@ test(`Realtime (${target.name}): the reconciler's subscription is confirmed by t
   let onSystem: (payload: { status?: string; message?: string; extension?: string }) => void = () => {};
   const channel = supabase
     .channel(CHANNEL_NAME)
-    .on("postgres_changes", { event: "INSERT", schema: "public", table: "domain_events", filter: BOOTSTRAP_FILTER }, (payload) => {
+    .on("postgres_changes", { event: "INSERT", schema: "public", table: "domain_events", filter: triggerEventsFilter(WORKFLOW_TRIGGERS.map((t) => t.eventType)) }, (payload) => {
       rows.push(payload.new);
       onRow(payload.new);
     })

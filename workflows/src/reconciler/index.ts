@@ -1,13 +1,13 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
 import type { Client } from "@temporalio/client";
-import { BOOTSTRAP_TASK_QUEUE } from "@org-bootstrap/shared/workflow-contract.ts";
+import { triggerIndex, WORKFLOW_TRIGGERS, type WorkflowTrigger } from "@org-bootstrap/shared/triggers/index.ts";
 import type { WorkerService, WorkerServiceContext } from "../worker/run-worker.ts";
 import { createReconcileActivities, type ReconcileActivities } from "./activities.ts";
 import { Canary } from "./canary.ts";
 import type { ReconcilerConfig } from "./config.ts";
-import { BootstrapEnsurer } from "./ensure.ts";
+import { WorkflowEnsurer } from "./ensure.ts";
 import { consoleLog, errorMessage, type ReconcilerLog } from "./log.ts";
-import { ReconcilerMetrics, type SweepTrigger } from "./metrics.ts";
+import { ReconcilerMetrics, type SweepKind } from "./metrics.ts";
 import { pendingReader } from "./pending.ts";
 import { RealtimeListener } from "./realtime-listener.ts";
 import { batchingWorkflowStartedRecorder } from "./record-started.ts";
@@ -28,7 +28,7 @@ export interface ReconcilerStatus {
   readonly realtime?: ReturnType<RealtimeListener["status"]>;
   readonly canary?: ReturnType<Canary["status"]> | { enabled: false };
   readonly lastSweep?: {
-    trigger: SweepTrigger;
+    kind: SweepKind;
     startedAt: string;
     outcome: "ok" | "error";
     durationMs: number;
@@ -61,13 +61,13 @@ export interface ReconcilerOptions {
   readonly taskQueue: string;
   readonly log?: ReconcilerLog;
   readonly metrics?: ReconcilerMetrics;
-  /** Where bootstrap workflows are started: always the shared BOOTSTRAP_TASK_QUEUE, like the edge function. */
-  readonly bootstrapTaskQueue?: string;
+  /** The triggers it serves (default: the product's WORKFLOW_TRIGGERS); each starts on its own task queue. */
+  readonly triggers?: readonly WorkflowTrigger[];
   readonly sweep?: Pick<SweepDeps, "pageSize" | "concurrency">;
 }
 
 interface Core {
-  readonly ensurer: BootstrapEnsurer;
+  readonly ensurer: WorkflowEnsurer;
   readonly sweepDeps: SweepDeps;
 }
 
@@ -79,8 +79,9 @@ interface Core {
  */
 export function createReconciler(options: ReconcilerOptions): Reconciler {
   const { config } = options;
+  const triggers = triggerIndex(options.triggers ?? WORKFLOW_TRIGGERS);
   const log = options.log ?? consoleLog();
-  const metrics = options.metrics ?? new ReconcilerMetrics();
+  const metrics = options.metrics ?? new ReconcilerMetrics({ triggers: triggers.all.map((t) => t.name) });
   let core: Core | undefined;
   let listener: RealtimeListener | undefined;
   let canary: Canary | undefined;
@@ -94,14 +95,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
 
   const coreFor = (client: Client, supabase: SupabaseClient): Core => {
     if (core) return core;
-    const ensurer = new BootstrapEnsurer({
-      starter: temporalStarter(client, { taskQueue: options.bootstrapTaskQueue ?? BOOTSTRAP_TASK_QUEUE }),
+    const ensurer = new WorkflowEnsurer({
+      starter: temporalStarter(client),
       record: batchingWorkflowStartedRecorder(supabase),
       metrics,
       log,
+      triggers,
       concurrency: options.sweep?.concurrency ?? config.concurrency,
     });
-    core = { ensurer, sweepDeps: { readPending: pendingReader(supabase), ensurer, metrics, log, concurrency: config.concurrency, ...options.sweep } };
+    core = { ensurer, sweepDeps: { readPending: pendingReader(supabase), ensurer, triggers, metrics, log, concurrency: config.concurrency, ...options.sweep } };
     return core;
   };
 
@@ -111,18 +113,18 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     return promise;
   };
 
-  const runSweep = async (graceMs: number, trigger: SweepTrigger, onPage?: () => void): Promise<SweepSummary> => {
+  const runSweep = async (graceMs: number, kind: SweepKind, onPage?: () => void): Promise<SweepSummary> => {
     if (!core) throw new Error("the reconciler has no clients yet: register its activities with startWorker");
     const startedAt = new Date();
     try {
-      const summary = await sweepPending({ ...core.sweepDeps, ...(onPage ? { onPage } : {}) }, graceMs, trigger);
+      const summary = await sweepPending({ ...core.sweepDeps, ...(onPage ? { onPage } : {}) }, graceMs, kind);
       remember({
-        trigger, startedAt: startedAt.toISOString(), outcome: "ok", durationMs: summary.durationMs,
+        kind, startedAt: startedAt.toISOString(), outcome: "ok", durationMs: summary.durationMs,
         found: summary.found, started: summary.started, pages: summary.pages,
       });
       return summary;
     } catch (error) {
-      remember({ trigger, startedAt: startedAt.toISOString(), outcome: "error", durationMs: Date.now() - startedAt.getTime(), error: errorMessage(error) });
+      remember({ kind, startedAt: startedAt.toISOString(), outcome: "error", durationMs: Date.now() - startedAt.getTime(), error: errorMessage(error) });
       throw error;
     }
   };
@@ -175,7 +177,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         supabase: context.supabase,
         log,
         metrics,
-        onBootstrap: (row) => {
+        eventTypes: triggers.all.map((t) => t.eventType),
+        onTriggerEvent: (row) => {
           // Failures are counted and logged by the ensurer; the sweep retries the event later.
           // Tracked until its workflow_started record lands too, so stop() lets that write finish.
           const ensured = ensurer.ensure(row, "realtime").then((outcome) => (outcome.kind === "started" ? outcome.recorded : undefined));

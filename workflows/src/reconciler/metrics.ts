@@ -7,41 +7,45 @@ export type ReconcilerPath = (typeof RECONCILER_PATHS)[number];
 export const REALTIME_STATES = ["subscribing", "subscribed", "degraded", "down", "stopped"] as const;
 export type RealtimeState = (typeof REALTIME_STATES)[number];
 
-export type SweepTrigger = "schedule" | "catch_up";
+/** Which sweep ran: the Schedule's, or the catch-up after a (re)subscribe. */
+export type SweepKind = "schedule" | "catch_up";
 
 /**
  * What the worker exposes at /metrics. Every counter counts what THIS process did, so summing over
- * replicas gives the deployment's totals:
- * - bootstrap_workflows_started_total{path}: StartWorkflowExecution calls of this path that created the run.
- * - bootstrap_already_started_total{path}: ensures that found the run already there (normally: the edge
- *   function started it, so the realtime share of this counter is the edge function's success rate).
- * - bootstrap_reconcile_lag_seconds: at each sweep, the age of the oldest bootstrap it found without a
- *   workflow (0 when none): above RECONCILE_GRACE only when the edge function and Realtime both missed it.
+ * replicas gives the deployment's totals. `trigger` is the declaration's name (organization-bootstrap,
+ * organization-deactivate, …):
+ * - workflows_started_total{trigger,path}: StartWorkflowExecution calls of this path that created the run.
+ * - workflows_already_started_total{trigger,path}: ensures that found the run already there (normally: an
+ *   edge function started it, so the realtime share of this counter is the edge functions' success rate).
+ * - workflow_reconcile_lag_seconds{trigger}: at each sweep, the age of the oldest event of the trigger it
+ *   found without a workflow (0 when none): above RECONCILE_GRACE only when the direct start and
+ *   Realtime both missed it.
  * A rising `path="sweep"` share of started workflows means another path is broken.
  */
 export class ReconcilerMetrics {
   readonly registry = new Registry();
   private readonly started = new Counter({
-    name: "bootstrap_workflows_started_total",
-    help: "Bootstrap workflows this worker started, by the path that started them (realtime, sweep).",
-    labelNames: ["path"] as const,
+    name: "workflows_started_total",
+    help: "Workflows this worker started for trigger events, by trigger and by the path that started them (realtime, sweep).",
+    labelNames: ["trigger", "path"] as const,
     registers: [this.registry],
   });
   private readonly alreadyStarted = new Counter({
-    name: "bootstrap_already_started_total",
-    help: "Ensures that found the bootstrap workflow already started (by the edge function, another path or replica).",
-    labelNames: ["path"] as const,
+    name: "workflows_already_started_total",
+    help: "Ensures that found the event's workflow already started (by an edge function, another path or replica).",
+    labelNames: ["trigger", "path"] as const,
     registers: [this.registry],
   });
   private readonly ensureErrors = new Counter({
-    name: "bootstrap_ensure_errors_total",
-    help: "Ensures that failed (Temporal or Supabase unreachable); the bootstrap stays pending for the next sweep.",
-    labelNames: ["path"] as const,
+    name: "workflow_ensure_errors_total",
+    help: "Ensures that failed (Temporal or Supabase unreachable); the event stays pending for the next sweep.",
+    labelNames: ["trigger", "path"] as const,
     registers: [this.registry],
   });
   private readonly invalidEvents = new Counter({
-    name: "bootstrap_invalid_events_total",
-    help: "Bootstrap events that are not a valid organization.bootstrap.initiated (skipped; they need a person).",
+    name: "workflow_invalid_events_total",
+    help: "Trigger events no workflow could carry out (payload invalid, or no declaration in this worker: trigger=undeclared); skipped, they need a person.",
+    labelNames: ["trigger"] as const,
     registers: [this.registry],
   });
   private readonly stuck = new Gauge({
@@ -50,14 +54,15 @@ export class ReconcilerMetrics {
     registers: [this.registry],
   });
   private readonly lag = new Gauge({
-    name: "bootstrap_reconcile_lag_seconds",
-    help: "At the last sweep: age of the oldest bootstrap event without a workflow (0 when none).",
+    name: "workflow_reconcile_lag_seconds",
+    help: "At the last sweep: age of the oldest event of the trigger without a workflow (0 when none).",
+    labelNames: ["trigger"] as const,
     registers: [this.registry],
   });
   private readonly sweeps = new Counter({
-    name: "bootstrap_sweeps_total",
-    help: "Sweeps run by this worker, by trigger (schedule, catch_up after a (re)subscribe) and outcome.",
-    labelNames: ["trigger", "outcome"] as const,
+    name: "reconciler_sweeps_total",
+    help: "Sweeps run by this worker, by kind (schedule, catch_up after a (re)subscribe) and outcome.",
+    labelNames: ["sweep", "outcome"] as const,
     registers: [this.registry],
   });
   private readonly realtimeState = new Gauge({
@@ -78,7 +83,7 @@ export class ReconcilerMetrics {
   });
   private readonly received = new Counter({
     name: "realtime_events_received_total",
-    help: "Events delivered over Realtime, by kind (bootstrap, canary).",
+    help: "Events delivered over Realtime, by kind (trigger, canary).",
     labelNames: ["kind"] as const,
     registers: [this.registry],
   });
@@ -94,27 +99,31 @@ export class ReconcilerMetrics {
     registers: [this.registry],
   });
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
-    for (const path of RECONCILER_PATHS) {
+  /** `triggers`: the declared triggers' names, whose series exist (at 0) from the start. */
+  constructor(options: { defaultMetrics?: boolean; triggers?: readonly string[] } = {}) {
+    for (const trigger of options.triggers ?? []) {
       // Zero-valued series from the start, so rates and shares are defined before the first event.
-      this.started.inc({ path }, 0);
-      this.alreadyStarted.inc({ path }, 0);
-      this.ensureErrors.inc({ path }, 0);
+      for (const path of RECONCILER_PATHS) {
+        this.started.inc({ trigger, path }, 0);
+        this.alreadyStarted.inc({ trigger, path }, 0);
+        this.ensureErrors.inc({ trigger, path }, 0);
+      }
+      this.lag.set({ trigger }, 0);
     }
     this.setRealtimeState("stopped");
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
-  workflowStarted(path: ReconcilerPath): void { this.started.inc({ path }); }
-  workflowAlreadyStarted(path: ReconcilerPath): void { this.alreadyStarted.inc({ path }); }
-  ensureFailed(path: ReconcilerPath): void { this.ensureErrors.inc({ path }); }
-  invalidEvent(): void { this.invalidEvents.inc(); }
-  setLagSeconds(seconds: number): void { this.lag.set(seconds); }
+  workflowStarted(trigger: string, path: ReconcilerPath): void { this.started.inc({ trigger, path }); }
+  workflowAlreadyStarted(trigger: string, path: ReconcilerPath): void { this.alreadyStarted.inc({ trigger, path }); }
+  ensureFailed(trigger: string, path: ReconcilerPath): void { this.ensureErrors.inc({ trigger, path }); }
+  invalidEvent(trigger: string): void { this.invalidEvents.inc({ trigger }); }
+  setLagSeconds(trigger: string, seconds: number): void { this.lag.set({ trigger }, seconds); }
   setStuckOrganizations(count: number): void { this.stuck.set(count); }
-  sweepFinished(trigger: SweepTrigger, outcome: "ok" | "error"): void { this.sweeps.inc({ trigger, outcome }); }
+  sweepFinished(sweep: SweepKind, outcome: "ok" | "error"): void { this.sweeps.inc({ sweep, outcome }); }
   realtimeReconnected(): void { this.reconnects.inc(); }
   realtimeRefused(): void { this.refusals.inc(); }
-  eventReceived(kind: "bootstrap" | "canary"): void { this.received.inc({ kind }); }
+  eventReceived(kind: "trigger" | "canary"): void { this.received.inc({ kind }); }
   canaryReturned(seconds: number): void { this.canaryRoundtrip.observe(seconds); }
   canaryMissed(): void { this.canaryMisses.inc(); }
 

@@ -6,10 +6,26 @@ import { errorMessage, type ReconcilerLog } from "./log.ts";
 import type { RealtimeState, ReconcilerMetrics } from "./metrics.ts";
 import { TokenRefresher } from "./token-refresh.ts";
 
-/** The seed plan's channel and filter (requirements, not choices). */
+/** The seed plan's channel (a requirement, not a choice). */
 export const CHANNEL_NAME = "workflow_events";
-export const BOOTSTRAP_FILTER = `event_type=eq.${EVENT_TYPES.bootstrapInitiated}`;
 export const CANARY_FILTER = `event_type=eq.${EVENT_TYPES.reconcilerCanary}`;
+/** Realtime's own limit on the values of an `in` filter. */
+export const MAX_FILTER_EVENT_TYPES = 100;
+
+/**
+ * One binding for every trigger's events: the seed plan's `event_type=eq.{type}` while there is one
+ * trigger, `event_type=in.(a,b,…)` once there are more (Realtime compares `= any(array)`, so dotted
+ * names need no quoting). One server-side subscription whatever the number of triggers.
+ */
+export function triggerEventsFilter(eventTypes: readonly string[]): string {
+  if (eventTypes.length === 0 || eventTypes.length > MAX_FILTER_EVENT_TYPES) {
+    throw new RangeError(`a Realtime filter takes 1 to ${MAX_FILTER_EVENT_TYPES} event types, not ${eventTypes.length}`);
+  }
+  for (const type of eventTypes) {
+    if (!/^[a-z0-9_.-]+$/i.test(type)) throw new RangeError(`event type ${JSON.stringify(type)} cannot be named in a Realtime filter`);
+  }
+  return eventTypes.length === 1 ? `event_type=eq.${eventTypes[0]}` : `event_type=in.(${eventTypes.join(",")})`;
+}
 
 type Row = Record<string, unknown>;
 
@@ -27,8 +43,10 @@ export interface RealtimeListenerOptions {
   readonly supabase: SupabaseClient;
   readonly log: ReconcilerLog;
   readonly metrics: ReconcilerMetrics;
-  /** Each `organization.bootstrap.initiated` row Realtime delivers. */
-  readonly onBootstrap: (row: Row) => void;
+  /** The declared triggers' event types: one binding, filtered on them (triggerEventsFilter). */
+  readonly eventTypes: readonly string[];
+  /** Each trigger event row Realtime delivers. */
+  readonly onTriggerEvent: (row: Row) => void;
   /** Each `reconciler.canary` row (a second binding on the same channel); omit to not bind it. */
   readonly onCanary?: (row: Row) => void;
   /** After every SUBSCRIBED (`resubscribed` false only for the first): changes committed while down were never delivered. */
@@ -75,7 +93,10 @@ export class RealtimeListener {
   /** Subscribes run one after the other: a removal must finish closing the socket before the next join. */
   private queue: Promise<void> = Promise.resolve();
 
+  private readonly filter: string;
+
   constructor(private readonly options: RealtimeListenerOptions) {
+    this.filter = triggerEventsFilter(options.eventTypes);
     this.backoff = options.backoff ?? new Backoff({ baseMs: 250, capMs: 30_000 });
     this.tokens = new TokenRefresher(options.supabase.realtime, options.log);
   }
@@ -97,7 +118,7 @@ export class RealtimeListener {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.options.log.info(`subscribing to Realtime`, { channel: CHANNEL_NAME, filter: BOOTSTRAP_FILTER });
+    this.options.log.info(`subscribing to Realtime`, { channel: CHANNEL_NAME, filter: this.filter });
     void this.subscribe();
   }
 
@@ -181,10 +202,10 @@ export class RealtimeListener {
     const isCurrent = () => !this.stopped && generation === this.generation;
     let channel = supabase
       .channel(CHANNEL_NAME)
-      .on("postgres_changes", { event: "INSERT", schema: "public", table: "domain_events", filter: BOOTSTRAP_FILTER }, (payload) => {
+      .on("postgres_changes", { event: "INSERT", schema: "public", table: "domain_events", filter: this.filter }, (payload) => {
         if (!isCurrent()) return;
-        this.options.metrics.eventReceived("bootstrap");
-        this.options.onBootstrap(payload.new as Row);
+        this.options.metrics.eventReceived("trigger");
+        this.options.onTriggerEvent(payload.new as Row);
       });
     const { onCanary } = this.options;
     if (onCanary) {
@@ -244,7 +265,7 @@ export class RealtimeListener {
       this.options.log.info(`✅ Realtime resubscribed after ${downFor} down`, { channel: CHANNEL_NAME, attempts });
     } else {
       // The seed plan's success criterion, word for word.
-      this.options.log.info("✅ Subscribed to workflow events via Supabase Realtime", { channel: CHANNEL_NAME, filter: BOOTSTRAP_FILTER });
+      this.options.log.info("✅ Subscribed to workflow events via Supabase Realtime", { channel: CHANNEL_NAME, filter: this.filter });
     }
     this.downSince = undefined;
     this.backoff.reset();

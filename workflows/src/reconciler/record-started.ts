@@ -1,29 +1,22 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
-import { emitArgs, EVENT_TYPES, type BootstrapWorkflowStarted, type EmitDomainEventArgs } from "@org-bootstrap/shared/events/index.ts";
-import type { BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
-import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
+import {
+  startedEventArgs, type StartedEventArgs, type TriggerEventRef, type WorkflowStartedData, type WorkflowTrigger,
+} from "@org-bootstrap/shared/triggers/index.ts";
 
-/** Writes `organization.bootstrap.workflow_started`; a fake in unit tests. */
-export type RecordWorkflowStarted = (input: BootstrapStartIdentity, data: BootstrapWorkflowStarted) => Promise<void>;
+/** Writes the trigger's workflow_started event for one of its events; a fake in unit tests. */
+export type RecordWorkflowStarted = (trigger: WorkflowTrigger, ref: TriggerEventRef, data: WorkflowStartedData) => Promise<void>;
 
 /**
  * The same event, with the same idempotency key `${workflowId}:workflow_started`, as the edge function
  * and the workflow's own first activity write: whichever of them writes first, it is stored once.
  */
-function workflowStartedArgs(input: BootstrapStartIdentity, data: BootstrapWorkflowStarted): EmitDomainEventArgs {
-  const workflowId = bootstrapWorkflowId(input.organizationId);
-  return emitArgs(input.organizationId, EVENT_TYPES.bootstrapWorkflowStarted, data, {
-    idempotency_key: `${workflowId}:workflow_started`,
-    correlation_id: workflowId,
-    causation_id: input.eventId,
-    source: "reconciler",
-  });
-}
+const workflowStartedArgs = (trigger: WorkflowTrigger, ref: TriggerEventRef, data: WorkflowStartedData) =>
+  startedEventArgs(trigger, ref, data, "reconciler");
 
 /** One `emit_domain_event` call per record: the simplest writer (the 5-second-poller comparison uses it). */
 export function workflowStartedRecorder(supabase: SupabaseClient): RecordWorkflowStarted {
-  return async (input, data) => {
-    const { error } = await supabase.rpc("emit_domain_event", workflowStartedArgs(input, data));
+  return async (trigger, ref, data) => {
+    const { error } = await supabase.rpc("emit_domain_event", workflowStartedArgs(trigger, ref, data));
     if (error) throw new Error(`emit_domain_event(workflow_started) failed: ${error.code ?? ""} ${error.message}`.trim());
   };
 }
@@ -34,7 +27,7 @@ export const MAX_RECORDS_PER_CALL = 64;
 export const RECORD_CALL_TIMEOUT_MS = 15_000;
 
 interface QueuedRecord {
-  readonly args: EmitDomainEventArgs;
+  readonly args: StartedEventArgs;
   resolve(): void;
   reject(error: Error): void;
 }
@@ -95,11 +88,11 @@ export function batchingWorkflowStartedRecorder(supabase: SupabaseClient, maxPer
     }
   };
 
-  return (input, data) => {
+  return (trigger, ref, data) => {
     // Built (and validated) now, so a bad record fails its own caller and never its batch.
-    let args: EmitDomainEventArgs;
+    let args: StartedEventArgs;
     try {
-      args = workflowStartedArgs(input, data);
+      args = workflowStartedArgs(trigger, ref, data);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }

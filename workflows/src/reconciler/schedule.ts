@@ -25,7 +25,7 @@ function scheduleParts(options: ReconcileScheduleOptions) {
     args: [{ graceMs: options.graceMs }],
     // A run that cannot finish (no worker at all) must not hold every later sweep back forever (overlap SKIP).
     workflowRunTimeout: "10 minutes",
-    staticSummary: `Sweep: start a workflow for every bootstrap event older than ${formatDuration(options.graceMs)} without one`,
+    staticSummary: `Sweep: start the workflow of every trigger event older than ${formatDuration(options.graceMs)} without one`,
   };
   return {
     spec: { intervals: [{ every: options.intervalMs }] },
@@ -51,7 +51,7 @@ export async function upsertReconcileSchedule(client: Client, options: Reconcile
     await client.schedule.create({
       scheduleId: options.scheduleId,
       ...parts,
-      state: { note: "Created by the worker (workflows/src/reconciler): the periodic safety net of organization bootstraps." },
+      state: { note: "Created by the worker (workflows/src/reconciler): the periodic safety net of event-triggered workflows." },
     });
     log.info(`created Schedule ${options.scheduleId}`, { every: formatDuration(options.intervalMs), grace: formatDuration(options.graceMs) });
     return "created";

@@ -3,9 +3,9 @@ import { isGrpcServiceError, WorkflowFailedError, type Client } from "@temporali
 import { ApplicationFailure } from "@temporalio/common";
 import type { temporal } from "@temporalio/proto";
 import { enums } from "@org-bootstrap/shared/temporal/proto.ts";
-import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { startWorkflowExecutionRequest } from "@org-bootstrap/shared/temporal/client.ts";
-import { BOOTSTRAP_TASK_QUEUE, STARTED_BY, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
+import { workflowStart, type TriggerEventRef, type WorkflowTrigger } from "@org-bootstrap/shared/triggers/index.ts";
+import { STARTED_BY, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
 import { FailureType } from "../workflows/failure-types.ts";
 
 export type StartResult = { readonly status: "started"; readonly runId: string } | { readonly status: "already_started" };
@@ -18,12 +18,13 @@ export interface RunDescription {
 }
 
 /** The Temporal calls the reconciler makes; a fake in unit tests. */
-export interface BootstrapStarter {
+export interface WorkflowStarter {
   /**
-   * Starts the bootstrap (REJECT_DUPLICATE). With `replacingRunThatDidNothing`, ALLOW_DUPLICATE_FAILED_ONLY
-   * instead: only for a workflow whose latest run failed having done nothing (see closedHavingDoneNothing).
+   * Starts the trigger's workflow for the event (REJECT_DUPLICATE). With `replacingRunThatDidNothing`,
+   * ALLOW_DUPLICATE_FAILED_ONLY instead: only for a workflow whose latest run failed having done
+   * nothing (see closedHavingDoneNothing).
    */
-  start(input: BootstrapStartIdentity, startedBy: StartedBy, options?: { replacingRunThatDidNothing?: boolean }): Promise<StartResult>;
+  start(trigger: WorkflowTrigger, ref: TriggerEventRef, startedBy: StartedBy, options?: { replacingRunThatDidNothing?: boolean }): Promise<StartResult>;
   describe(workflowId: string): Promise<RunDescription>;
   /** True when the workflow's latest run failed with RecordedEventMissing: it came before its event and wrote nothing. */
   closedHavingDoneNothing(workflowId: string): Promise<boolean>;
@@ -38,27 +39,25 @@ const GRPC_ALREADY_EXISTS = 6;
 const RETRYABLE_GRPC = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
 
 /**
- * StartWorkflowExecution for one bootstrap, field for field what the edge function sends over
- * gRPC-web: the same shared builders (bootstrapWorkflowStart, startWorkflowExecutionRequest).
+ * StartWorkflowExecution for one trigger event, field for field what an edge function sends over
+ * gRPC-web: the same shared builders (workflowStart, startWorkflowExecutionRequest).
  * Only `requestId` and `identity` differ.
  */
-export function bootstrapStartRequest(
+export function triggerStartRequest(
   namespace: string,
-  input: BootstrapStartIdentity,
+  trigger: WorkflowTrigger,
+  ref: TriggerEventRef,
   startedBy: StartedBy,
-  ids: { requestId: string; identity: string; taskQueue?: string },
+  ids: { requestId: string; identity: string },
 ): temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest {
-  return startWorkflowExecutionRequest(namespace, ids.identity, {
-    ...bootstrapWorkflowStart(input, startedBy, ids.taskQueue ?? BOOTSTRAP_TASK_QUEUE),
-    requestId: ids.requestId,
-  });
+  return startWorkflowExecutionRequest(namespace, ids.identity, { ...workflowStart(trigger, ref, startedBy), requestId: ids.requestId });
 }
 
 const grpcCode = (error: unknown): number | undefined => (isGrpcServiceError(error) ? error.code : undefined);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Starts and describes bootstrap workflows through the worker's Temporal client.
+ * Starts and describes the triggers' workflows through the worker's Temporal client.
  *
  * The requestId is `${eventId}:${path}:${process}` — not the event id the edge function uses — and
  * that is deliberate. Temporal (server 1.32, `temporal server start-dev` of CLI 1.9.1, measured)
@@ -69,17 +68,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * run; the others get ALREADY_EXISTS ("already started", success). And a retry of our own start — after
  * a timeout whose request did reach the server — still learns that it was the one that started it.
  */
-export function temporalStarter(client: Client, options: { taskQueue?: string; timeoutMs?: number; processId?: string } = {}): BootstrapStarter {
+export function temporalStarter(client: Client, options: { timeoutMs?: number; processId?: string } = {}): WorkflowStarter {
   const timeoutMs = options.timeoutMs ?? TEMPORAL_CALL_TIMEOUT_MS;
   const processId = options.processId ?? randomUUID();
   const identity = client.options.identity ?? `reconciler-${processId}`;
   const withDeadline = <T>(fn: () => Promise<T>) => client.withDeadline(Date.now() + timeoutMs, fn);
   return {
-    async start(input, startedBy, startOptions = {}) {
-      const request = bootstrapStartRequest(client.options.namespace, input, startedBy, {
-        requestId: `${input.eventId}:${startedBy}:${processId}${startOptions.replacingRunThatDidNothing ? ":replacing" : ""}`,
+    async start(trigger, ref, startedBy, startOptions = {}) {
+      const request = triggerStartRequest(client.options.namespace, trigger, ref, startedBy, {
+        requestId: `${ref.eventId.toLowerCase()}:${startedBy}:${processId}${startOptions.replacingRunThatDidNothing ? ":replacing" : ""}`,
         identity,
-        ...(options.taskQueue ? { taskQueue: options.taskQueue } : {}),
       });
       if (startOptions.replacingRunThatDidNothing) {
         request.workflowIdReusePolicy = enums.WorkflowIdReusePolicy.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY;

@@ -1,10 +1,11 @@
-import type { BootstrapEnsurer } from "./ensure.ts";
+import type { TriggerIndex } from "@org-bootstrap/shared/triggers/index.ts";
+import type { WorkflowEnsurer } from "./ensure.ts";
 import { errorMessage, type ReconcilerLog } from "./log.ts";
-import type { ReconcilerMetrics, SweepTrigger } from "./metrics.ts";
+import type { ReconcilerMetrics, SweepKind } from "./metrics.ts";
 import type { ReadPending } from "./pending.ts";
 
 export interface SweepSummary {
-  /** Distinct pending bootstrap events this sweep saw. */
+  /** Distinct pending trigger events this sweep saw. */
   readonly found: number;
   readonly started: number;
   readonly alreadyStarted: number;
@@ -17,7 +18,9 @@ export interface SweepSummary {
 
 export interface SweepDeps {
   readonly readPending: ReadPending;
-  readonly ensurer: BootstrapEnsurer;
+  readonly ensurer: WorkflowEnsurer;
+  /** The declared triggers: each one's lag gauge is set from the sweep's first page. */
+  readonly triggers: TriggerIndex;
   readonly metrics: ReconcilerMetrics;
   readonly log: ReconcilerLog;
   /** Rows per read. */
@@ -39,7 +42,20 @@ function ageSeconds(row: unknown, now: number): number {
 }
 
 /**
- * One sweep: read the pending bootstraps older than `graceMs` page by page and ensure each one's
+ * Per declared trigger, the age of its oldest event in a page read oldest first (0 when it has none
+ * there). A trigger whose events all sit behind a full page of older ones reads 0 until they come up.
+ */
+function oldestAgeByTrigger(triggers: TriggerIndex, rows: readonly unknown[], now: number): Map<string, number> {
+  const ages = new Map(triggers.all.map((t) => [t.name, 0]));
+  for (const row of rows) {
+    const trigger = triggers.byEventType(String((row as { event_type?: unknown } | null)?.event_type));
+    if (trigger && ages.get(trigger.name) === 0) ages.set(trigger.name, ageSeconds(row, now));
+  }
+  return ages;
+}
+
+/**
+ * One sweep: read the pending trigger events (every trigger) older than `graceMs` page by page and ensure each one's
  * workflow, `concurrency` at a time, until a read brings nothing new. Ensured rows leave the pending
  * set (their workflow_started event is written), so each read returns the next ones; rows that stay
  * (invalid events) are skipped.
@@ -51,7 +67,7 @@ function ageSeconds(row: unknown, now: number): number {
  * next ones. A Temporal or Supabase failure aborts the sweep once the ensures in flight have finished
  * (what it did stays done; the next sweep goes on).
  */
-export async function sweepPending(deps: SweepDeps, graceMs: number, trigger: SweepTrigger): Promise<SweepSummary> {
+export async function sweepPending(deps: SweepDeps, graceMs: number, kind: SweepKind): Promise<SweepSummary> {
   const pageSize = deps.pageSize ?? DEFAULT_PAGE_SIZE;
   const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
   const began = Date.now();
@@ -63,6 +79,7 @@ export async function sweepPending(deps: SweepDeps, graceMs: number, trigger: Sw
   let invalid = 0;
   let pages = 0;
   let oldestAgeSeconds = 0;
+  let lagByTrigger = new Map<string, number>();
   /** A read found nothing new, or all there was: once the queue is empty, the sweep is done. */
   let exhausted = false;
   let reading: Promise<void> | undefined;
@@ -72,7 +89,11 @@ export async function sweepPending(deps: SweepDeps, graceMs: number, trigger: Sw
     const limit = Math.min(MAX_LIMIT, pageSize + seen.size);
     const rows = await deps.readPending(graceMs, limit);
     pages += 1;
-    if (pages === 1) oldestAgeSeconds = rows.length > 0 ? ageSeconds(rows[0], Date.now()) : 0;
+    if (pages === 1) {
+      const now = Date.now();
+      oldestAgeSeconds = rows.length > 0 ? ageSeconds(rows[0], now) : 0;
+      lagByTrigger = oldestAgeByTrigger(deps.triggers, rows, now);
+    }
     let fresh = 0;
     for (const row of rows) {
       const id = String((row as { id?: unknown } | null)?.id);
@@ -127,15 +148,15 @@ export async function sweepPending(deps: SweepDeps, graceMs: number, trigger: Sw
   // What this sweep started is recorded before it reports (a caller's next sweep reads a settled set).
   await Promise.all(recordings);
   if (failure) {
-    deps.metrics.sweepFinished(trigger, "error");
-    deps.log.warn(`sweep (${trigger}) stopped: ${errorMessage(failure.error)}`, { found: seen.size, started, pages });
+    deps.metrics.sweepFinished(kind, "error");
+    deps.log.warn(`sweep (${kind}) stopped: ${errorMessage(failure.error)}`, { found: seen.size, started, pages });
     throw failure.error;
   }
-  deps.metrics.setLagSeconds(oldestAgeSeconds);
-  deps.metrics.sweepFinished(trigger, "ok");
+  for (const [trigger, seconds] of lagByTrigger) deps.metrics.setLagSeconds(trigger, seconds);
+  deps.metrics.sweepFinished(kind, "ok");
   const summary: SweepSummary = { found: seen.size, started, alreadyStarted, invalid, pages, oldestAgeSeconds, durationMs: Date.now() - began };
   if (seen.size > 0) {
-    deps.log.info(`sweep (${trigger}) found ${seen.size} bootstrap(s) without a workflow_started event`, {
+    deps.log.info(`sweep (${kind}) found ${seen.size} trigger event(s) without a workflow_started event`, {
       started, alreadyStarted, invalid, pages, oldestAgeSeconds: Math.round(oldestAgeSeconds * 10) / 10, ms: summary.durationMs,
     });
   }

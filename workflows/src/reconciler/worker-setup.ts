@@ -3,6 +3,7 @@ import { workerReadiness } from "../observability/readiness.ts";
 import type { WorkerConfig } from "../worker/env.ts";
 import { StartupError } from "../worker/preflight.ts";
 import type { RunningWorker, StartWorkerOptions } from "../worker/run-worker.ts";
+import { WORKFLOW_TRIGGERS, type WorkflowTrigger } from "@org-bootstrap/shared/triggers/index.ts";
 import { createReconciler, type Reconciler } from "./index.ts";
 import { consoleLog, type ReconcilerLog } from "./log.ts";
 import { ReconcilerMetrics } from "./metrics.ts";
@@ -24,11 +25,15 @@ export interface WorkerExtras {
  * Starts the HTTP server before the worker (so /healthz answers while it bundles and connects, and
  * /readyz says "starting"), and builds the reconciler the worker then runs as activity and service.
  */
-export async function prepareWorkerExtras(config: WorkerConfig, log: ReconcilerLog = consoleLog()): Promise<WorkerExtras> {
-  const metrics = new ReconcilerMetrics();
+export async function prepareWorkerExtras(
+  config: WorkerConfig,
+  log: ReconcilerLog = consoleLog(),
+  triggers: readonly WorkflowTrigger[] = WORKFLOW_TRIGGERS,
+): Promise<WorkerExtras> {
+  const metrics = new ReconcilerMetrics({ triggers: triggers.map((t) => t.name) });
   // Built even when disabled: its sweep activity stays registered, so a Schedule that other replicas
   // keep never hands this worker a sweep it cannot run.
-  const built = createReconciler({ config: config.reconciler, taskQueue: config.temporal.taskQueue, log, metrics });
+  const built = createReconciler({ config: config.reconciler, taskQueue: config.temporal.taskQueue, log, metrics, triggers });
   const reconciler = config.reconciler.enabled ? built : undefined;
   let running: RunningWorker | undefined;
   let server;

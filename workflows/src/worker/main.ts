@@ -21,7 +21,9 @@ const { config } = parsed;
 // Loaded only once the environment is valid, so a bad environment prints nothing but its problems
 // (supabase-js, for one, warns about the Node version as it loads).
 const { DefaultLogger, Runtime } = await import("@temporalio/worker");
-const { checkSupabase, StartupError } = await import("./preflight.ts");
+const { checkSupabase, checkTriggerRegistry, StartupError } = await import("./preflight.ts");
+const { WORKFLOW_TRIGGERS } = await import("@org-bootstrap/shared/triggers/index.ts");
+const { consoleLog } = await import("../reconciler/log.ts");
 const { startWorker } = await import("./run-worker.ts");
 const { createServiceClient } = await import("./supabase-client.ts");
 const { prepareWorkerExtras } = await import("../reconciler/worker-setup.ts");
@@ -34,8 +36,10 @@ let running: RunningWorker;
 let extras: Awaited<ReturnType<typeof prepareWorkerExtras>>;
 try {
   await checkSupabase(supabase, config.supabaseUrl);
-  // The reconciler (Realtime, catch-up and scheduled sweeps, canary) and /healthz, /readyz, /metrics.
-  extras = await prepareWorkerExtras(config);
+  const log = consoleLog();
+  await checkTriggerRegistry(supabase, WORKFLOW_TRIGGERS, (message) => log.warn(message));
+  // The reconciler (Realtime, catch-up and scheduled sweeps, canary) for every trigger, and /healthz, /readyz, /metrics.
+  extras = await prepareWorkerExtras(config, log, WORKFLOW_TRIGGERS);
   running = await startWorker({ config, supabase, ...extras.startOptions });
   extras.attach(running);
 } catch (error) {

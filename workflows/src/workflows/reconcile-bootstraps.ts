@@ -15,8 +15,9 @@ const { sweepPendingBootstraps } = proxyActivities<ReconcileActivities>({
 
 /**
  * The periodic safety net, run by the Temporal Schedule RECONCILE_SCHEDULE_ID every RECONCILE_INTERVAL:
- * starts a bootstrap workflow for every `organization.bootstrap.initiated` event older than the grace
- * period that has none yet. Each run's result (found, started, …) is visible in the Web UI.
+ * starts the workflow of every declared trigger's event older than the grace period that has none yet
+ * (the bootstrap's first, hence the names, which deployed Schedules refer to). Each run's result
+ * (found, started, …) is visible in the Web UI.
  */
 export async function reconcileBootstrapsWorkflow(args: ReconcileArgs): Promise<SweepSummary> {
   return await sweepPendingBootstraps(args);

@@ -12,6 +12,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from "@temporalio/commo
 import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from "@temporalio/worker";
 import { emitArgs, EVENT_TYPES, type BootstrapInitiated } from "@org-bootstrap/shared/events/index.ts";
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
+import { WORKFLOW_TRIGGERS, type WorkflowTrigger } from "@org-bootstrap/shared/triggers/index.ts";
 import { memoryLog, type ReconcilerLog } from "../../src/reconciler/log.ts";
 import { prepareWorkerExtras, type WorkerExtras } from "../../src/reconciler/worker-setup.ts";
 import { parseWorkerEnv, type WorkerConfig } from "../../src/worker/env.ts";
@@ -62,9 +63,13 @@ export interface ReconcilingWorker {
 }
 
 /** A worker as main.ts runs it (reconciler + /healthz /readyz /metrics), in this process, logging to memory. */
-export async function startReconcilingWorker(config: WorkerConfig, bundle: WorkflowBundleWithSourceMap): Promise<ReconcilingWorker> {
+export async function startReconcilingWorker(
+  config: WorkerConfig,
+  bundle: WorkflowBundleWithSourceMap,
+  triggers: readonly WorkflowTrigger[] = WORKFLOW_TRIGGERS,
+): Promise<ReconcilingWorker> {
   const log = memoryLog();
-  const extras = await prepareWorkerExtras(config, log);
+  const extras = await prepareWorkerExtras(config, log, triggers);
   let running: RunningWorker;
   try {
     running = await startWorker({ config, workflowBundle: bundle, ...extras.startOptions });
