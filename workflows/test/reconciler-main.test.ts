@@ -48,7 +48,7 @@ test("worker main runs the reconciler: subscribes, serves /healthz /readyz /metr
   await eventually("the worker HTTP line", () => (/✔ worker HTTP on (http:\/\/\S+):/.exec(stdout)?.[1] ?? (child.exitCode !== null ? "" : undefined)), 120_000);
   assert.equal(child.exitCode, null, stderr);
   const httpUrl = /✔ worker HTTP on (http:\/\/\S+):/.exec(stdout)![1]!;
-  assert.match(stdout, /\[reconciler\] ✅ Subscribed to workflow events via Supabase Realtime channel=workflow_events filter="event_type=eq\.organization\.bootstrap\.initiated"/);
+  assert.match(stdout, /\[reconciler\] ✅ Subscribed to workflow events via Supabase Realtime channel=workflow_events filter="event_type=in\.\(organization\.bootstrap\.initiated,organization\.deactivation\.requested\)"/, "one binding for every declared trigger");
   assert.match(stdout, new RegExp(`\\[reconciler\\] created Schedule ${scheduleId} every=30s grace=10s`), "documented defaults");
 
   assert.equal((await fetch(`${httpUrl}/healthz`)).status, 200);

@@ -90,21 +90,21 @@ test("a test-only trigger: 20 events inserted in one SQL transaction get one wor
 test("a test-only trigger: with Realtime dropping its events, the catch-up sweep after the resubscribe starts each one once", async () => {
   const worker = workers[0]!;
   await realtimeFault(stack, "pause");
-  let pings: RecordedPing[];
   try {
-    pings = await recordPingsInOneTransaction(env.dbUrl, trigger, 20);
+    const pings = await recordPingsInOneTransaction(env.dbUrl, trigger, 20);
     workflowIds.push(...pings.map((p) => p.workflowId));
+    // Realtime delivers nothing while paused (the Schedule waits an hour): they stay pending...
+    assert.equal(await pendingPings(env.dbUrl, pings), 20, "nothing started them while Realtime was paused");
+    // ...until the socket drops and comes back: the catch-up sweep after SUBSCRIBED finds them.
+    await realtimeFault(stack, "drop");
+    const sweep = await eventually("the catch-up sweep that finds them", () =>
+      worker.extras.reconciler!.recentSweeps().find((s) => s.kind === "catch_up" && (s.found ?? 0) >= 20), 20_000);
+    assert.equal(sweep.outcome, "ok");
+    await assertOneWorkflowEach(pings, "sweep");
+    assert.equal(await worker.metric("workflows_started_total", { trigger: "test-ping", path: "sweep" }), 20);
   } finally {
     await realtimeFault(stack, "resume");
   }
-  // Realtime delivers nothing it dropped: only the sweep after the socket comes back can find them.
-  assert.equal(await pendingPings(env.dbUrl, pings), 20, "nothing started them while Realtime was paused");
-  await realtimeFault(stack, "drop");
-  const sweep = await eventually("the catch-up sweep that finds them", () =>
-    worker.extras.reconciler!.recentSweeps().find((s) => s.kind === "catch_up" && (s.found ?? 0) >= 20), 20_000);
-  assert.equal(sweep.outcome, "ok");
-  await assertOneWorkflowEach(pings, "sweep");
-  assert.equal(await worker.metric("workflows_started_total", { trigger: "test-ping", path: "sweep" }), 20);
 });
 
 test("a test-only trigger: with the worker down, the Schedule's sweep starts each one once when a worker returns", async () => {

@@ -146,6 +146,7 @@ test("retried activities write each event once: a flaky DNS API, a flaky mail se
         return id;
       },
       readInitiated: (organizationId) => deps.events.readInitiated(organizationId),
+      readDeactivationRequested: (organizationId) => deps.events.readDeactivationRequested(organizationId),
     },
   });
 

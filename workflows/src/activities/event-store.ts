@@ -1,6 +1,6 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { ApplicationFailure } from "@temporalio/activity";
-import type { BootstrapEventRow } from "@org-bootstrap/shared/bootstrap-input.ts";
+import type { TriggerEventRow } from "@org-bootstrap/shared/triggers/index.ts";
 import { emitArgs, EVENT_TYPES, ORGANIZATION_STREAM, type EventData, type EventType } from "@org-bootstrap/shared/events/index.ts";
 import { FailureType } from "../workflows/failure-types.ts";
 import { supabaseFailure } from "./supabase-failure.ts";
@@ -19,7 +19,9 @@ export interface EventStore {
   /** Appends the event to the organization's stream (or finds it, by idempotency key); resolves with its id. */
   append<T extends EventType>(organizationId: string, eventType: T, data: EventData<T>, origin: EventOrigin): Promise<string>;
   /** The organization stream's recorded `organization.bootstrap.initiated` row, if it has been written. */
-  readInitiated(organizationId: string): Promise<BootstrapEventRow | undefined>;
+  readInitiated(organizationId: string): Promise<TriggerEventRow | undefined>;
+  /** The organization stream's recorded `organization.deactivation.requested` row (there is at most one), if written. */
+  readDeactivationRequested(organizationId: string): Promise<TriggerEventRow | undefined>;
 }
 
 /** The event store through the stream-based `emit_domain_event` RPC, as service_role. */
@@ -55,16 +57,20 @@ export function supabaseEventStore(supabase: SupabaseClient): EventStore {
       return eventId;
     },
 
-    async readInitiated(organizationId) {
-      const { data, error, status } = await supabase
-        .from("domain_events")
-        .select("id,stream_id,stream_type,event_type,event_data")
-        .eq("stream_type", ORGANIZATION_STREAM)
-        .eq("stream_id", organizationId)
-        .eq("event_type", EVENT_TYPES.bootstrapInitiated)
-        .limit(1);
-      if (error) throw supabaseFailure("reading the initiated event", status, error);
-      return (data as BootstrapEventRow[])[0];
-    },
+    readInitiated: (organizationId) => readFirst(organizationId, EVENT_TYPES.bootstrapInitiated),
+    readDeactivationRequested: (organizationId) => readFirst(organizationId, EVENT_TYPES.deactivationRequested),
   };
+
+  async function readFirst(organizationId: string, eventType: EventType): Promise<TriggerEventRow | undefined> {
+    const { data, error, status } = await supabase
+      .from("domain_events")
+      .select("id,stream_id,stream_type,event_type,event_data")
+      .eq("stream_type", ORGANIZATION_STREAM)
+      .eq("stream_id", organizationId)
+      .eq("event_type", eventType)
+      .order("stream_version")
+      .limit(1);
+    if (error) throw supabaseFailure(`reading the ${eventType} event`, status, error);
+    return (data as TriggerEventRow[])[0];
+  }
 }

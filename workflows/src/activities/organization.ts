@@ -71,10 +71,11 @@ export function organizationActivities({ events, projections, providers }: Activ
       await events.append(ref.organizationId, EVENT_TYPES.organizationActivated, {}, origin(ref, "organization_activated"));
     },
 
-    /** Compensation: removes the DNS record, if this organization has one. */
-    async removeSubdomain(ref: BootstrapRef, args: SubdomainArgs): Promise<void> {
+    /** Compensation, and deactivation: removes the DNS record, if this organization has one. Resolves true when it removed one. */
+    async removeSubdomain(ref: BootstrapRef, args: SubdomainArgs): Promise<boolean> {
       const removed = await providers.dns.removeRecord({ subdomain: args.subdomain, organizationId: ref.organizationId });
       log.info(removed ? "removed the DNS record" : "no DNS record to remove", { subdomain: args.subdomain });
+      return removed;
     },
 
     async recordBootstrapFailed(ref: BootstrapRef, args: FailureArgs): Promise<void> {

@@ -132,7 +132,7 @@ export class WorkflowEnsurer {
     try {
       const result = await starter.start(trigger, ref, path);
       if (result.status === "started") {
-        log.info(`started ${workflowId}`, { trigger: trigger.name, path, eventId: ref.eventId, runId: result.runId });
+        log.info(`started ${workflowId}`, { path, trigger: trigger.name, eventId: ref.eventId, runId: result.runId });
         return created(result.runId);
       }
       metrics.workflowAlreadyStarted(trigger.name, path);

@@ -1,25 +1,27 @@
-import { WorkflowIdReusePolicy, type WorkflowStartOptions } from "@temporalio/client";
+import { WorkflowIdReusePolicy, type WorkflowStartOptions, type Workflow } from "@temporalio/client";
 // @temporalio/common comes with @temporalio/client (same version); the client does not re-export these two.
 import { defineSearchAttributeKey, SearchAttributeType } from "@temporalio/common";
-import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
+import type { BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { organizationBootstrapTrigger, workflowStart, type TriggerEventRef, type WorkflowTrigger } from "@org-bootstrap/shared/triggers/index.ts";
 import { BOOTSTRAP_TASK_QUEUE, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { organizationBootstrapWorkflow } from "../workflows/organization-bootstrap.ts";
 
 const keyword = (name: string) => defineSearchAttributeKey(name, SearchAttributeType.KEYWORD);
 
 /**
- * The start request of a bootstrap through @temporalio/client (Node paths: reconciler, tests),
- * adapted from the shared bootstrapWorkflowStart() the edge function sends over gRPC-web.
+ * A trigger's start request through @temporalio/client (Node paths: bootstrap:retry, tests,
+ * benchmarks), adapted from the shared workflowStart() an edge function sends over gRPC-web.
  * The workflow type is start()'s first argument, not an option.
- * REJECT_DUPLICATE: a closed bootstrap (active or failed) is never re-run by a late starter.
+ * REJECT_DUPLICATE: a closed run is never re-run by a late starter.
  */
-export function bootstrapStartOptions(
-  input: BootstrapStartIdentity,
+export function triggerStartOptions<W extends Workflow>(
+  trigger: WorkflowTrigger,
+  ref: TriggerEventRef,
   startedBy: StartedBy,
-  taskQueue: string = BOOTSTRAP_TASK_QUEUE,
-): WorkflowStartOptions<typeof organizationBootstrapWorkflow> {
-  const start = bootstrapWorkflowStart(input, startedBy, taskQueue);
-  return {
+  taskQueue: string = trigger.taskQueue,
+): WorkflowStartOptions<W> {
+  const start = workflowStart(trigger, ref, startedBy, taskQueue);
+  const options = {
     taskQueue: start.taskQueue,
     workflowId: start.workflowId,
     args: [...start.args],
@@ -28,4 +30,15 @@ export function bootstrapStartOptions(
     typedSearchAttributes: Object.entries(start.searchAttributes).map(([name, value]) => ({ key: keyword(name), value })),
     staticSummary: start.staticSummary,
   };
+  // The input is the trigger's identity object ({ [subjectKey], eventId }), whatever W declares.
+  return options as unknown as WorkflowStartOptions<W>;
+}
+
+/** The bootstrap's: triggerStartOptions for organizationBootstrapTrigger. */
+export function bootstrapStartOptions(
+  input: BootstrapStartIdentity,
+  startedBy: StartedBy,
+  taskQueue: string = BOOTSTRAP_TASK_QUEUE,
+): WorkflowStartOptions<typeof organizationBootstrapWorkflow> {
+  return triggerStartOptions(organizationBootstrapTrigger, { streamId: input.organizationId, eventId: input.eventId }, startedBy, taskQueue);
 }

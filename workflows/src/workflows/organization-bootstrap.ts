@@ -149,7 +149,7 @@ export async function organizationBootstrapWorkflow(rawInput: BootstrapWorkflowI
     await step("createOrganization", () => steps.createOrganization(ref));
 
     // Registered before the call: the record may exist even if the activity fails after creating it.
-    undo.push({ step: "removeSubdomain", run: () => undoSteps.removeSubdomain(ref, { subdomain }) });
+    undo.push({ step: "removeSubdomain", run: async () => void (await undoSteps.removeSubdomain(ref, { subdomain })) });
     const record = await step("provisionSubdomain", () => steps.provisionSubdomain(ref, { subdomain }));
     upsertMemo({ dnsName: record.name });
 

@@ -1,0 +1,90 @@
+import { ApplicationFailure, log, proxyActivities, setCurrentDetails, sleep, upsertMemo, workflowInfo } from "@temporalio/workflow";
+import { bootstrapWorkflowIdentitySchema, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { deactivateWorkflowId, STARTED_BY, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
+import type { BootstrapActivities } from "../activities/index.ts";
+import type { BootstrapRef } from "../activities/types.ts";
+import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from "./failure-types.ts";
+import { RECORDED_EVENT_WAITS_MS } from "./organization-bootstrap.ts";
+
+/** What the workflow returns once the organization is deactivated. */
+export interface DeactivateWorkflowResult {
+  readonly organizationId: string;
+  readonly revokedInvitations: number;
+  readonly dnsRecordRemoved: boolean;
+}
+
+/**
+ * Every step is idempotent and undoes nothing when it fails, so a deactivation never gives up: its
+ * steps retry without limit (a DNS API down for an hour delays the deactivation, it does not leave
+ * half of it done and call that an outcome), and a non-retryable failure (a refused change) fails
+ * the run for a person to look at.
+ */
+const steps = proxyActivities<BootstrapActivities>({
+  startToCloseTimeout: "1 minute",
+  retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "5 minutes", nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES] },
+});
+
+/** Between looks at a bootstrap that is still running: soon at first, then every 30 s (a bootstrap out of attempts runs ~15 min). */
+export const BOOTSTRAP_WAITS_MS: readonly number[] = [1_000, 2_000, 5_000, 10_000, 30_000];
+
+function startedByFromMemo(memo: Record<string, unknown> | undefined): StartedBy | undefined {
+  const value = memo?.startedBy;
+  return (STARTED_BY as readonly unknown[]).includes(value) ? (value as StartedBy) : undefined;
+}
+
+/**
+ * Deactivates one organization, as its recorded `organization.deactivation.requested` event asks
+ * (the start names only the organization): waits for its bootstrap run to close, revokes every open
+ * invitation, removes its DNS record, and records `organization.deactivated`. The subdomain stays
+ * reserved for it (see the organization_deactivation migration).
+ */
+export async function organizationDeactivateWorkflow(rawInput: BootstrapWorkflowInput): Promise<DeactivateWorkflowResult> {
+  const info = workflowInfo();
+  const parsed = bootstrapWorkflowIdentitySchema.safeParse(rawInput);
+  if (!parsed.success || info.workflowId !== deactivateWorkflowId(parsed.data.organizationId)) {
+    throw ApplicationFailure.create({
+      type: FailureType.InvalidInput,
+      message: parsed.success
+        ? `workflow id ${info.workflowId} is not ${deactivateWorkflowId(parsed.data.organizationId)}`
+        : `invalid input: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(input)"} ${i.message}`).join("; ")}`,
+      nonRetryable: true,
+    });
+  }
+  const { organizationId } = parsed.data;
+  const startedBy = startedByFromMemo(info.memo);
+  const begin = { organizationId, workflowId: info.workflowId, runId: info.runId, ...(startedBy ? { startedBy } : {}) };
+
+  setCurrentDetails("reading the recorded deactivation request");
+  let recorded = await steps.beginDeactivation(begin);
+  for (const waitMs of RECORDED_EVENT_WAITS_MS) {
+    if (recorded) break;
+    setCurrentDetails("waiting for the recorded request: the start came before it");
+    await sleep(waitMs);
+    recorded = await steps.beginDeactivation(begin);
+  }
+  if (!recorded) {
+    throw ApplicationFailure.create({
+      type: FailureType.RecordedEventMissing,
+      message: `organization ${organizationId} has no recorded organization.deactivation.requested event: nothing was done (the start came without its event)`,
+      nonRetryable: true,
+    });
+  }
+  upsertMemo({ reason: recorded.reason, subdomain: recorded.subdomain, eventId: recorded.eventId });
+  const ref: BootstrapRef = { workflowId: info.workflowId, runId: info.runId, organizationId, eventId: recorded.eventId };
+
+  // A bootstrap still at work would go on creating what this run removes: let it finish (or fail and compensate) first.
+  for (let look = 0; await steps.bootstrapRunOpen(ref); look += 1) {
+    setCurrentDetails("waiting for the bootstrap to finish");
+    await sleep(BOOTSTRAP_WAITS_MS[Math.min(look, BOOTSTRAP_WAITS_MS.length - 1)]!);
+  }
+
+  setCurrentDetails("step: revokeOpenInvitations");
+  const revokedInvitations = await steps.revokeOpenInvitations(ref);
+  setCurrentDetails("step: removeSubdomain");
+  const dnsRecordRemoved = await steps.removeSubdomain(ref, { subdomain: recorded.subdomain });
+  setCurrentDetails("step: recordDeactivated");
+  await steps.recordDeactivated(ref, { revokedInvitations, dnsRecordRemoved });
+  setCurrentDetails("deactivated");
+  log.info("organization deactivated", { organizationId, revokedInvitations, dnsRecordRemoved });
+  return { organizationId, revokedInvitations, dnsRecordRemoved };
+}
