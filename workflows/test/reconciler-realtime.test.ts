@@ -11,7 +11,8 @@ import { ReconcilerMetrics } from "../src/reconciler/metrics.ts";
 import { workflowStartedRecorder } from "../src/reconciler/record-started.ts";
 import { temporalStarter } from "../src/reconciler/starter.ts";
 import { bootstrapStartOptions } from "../src/worker/start-options.ts";
-import { eventsOf, openHarness, type Harness } from "./support/workflow-harness.ts";
+import pg from "pg";
+import { eventsOf, invitationRows, openHarness, organizationRow, type Harness } from "./support/workflow-harness.ts";
 import {
   deleteSchedule, describeRun, eventually, realtimeFault, reconcilerConfig, recordBootstrap, startReconcilingWorker,
   workflowExists, workflowStartedRecords, type ReconcilingWorker,
@@ -125,6 +126,35 @@ test("reconnect: when the stack drops the Realtime socket, the worker resubscrib
   const elapsed = Date.now() - recordedAt;
   assert.ok(elapsed < 1000, `started ${elapsed} ms after recording`);
   assert.equal((await describeRun(harness.client, bootstrap.workflowId)).memoStartedBy, "realtime");
+});
+
+test("the second trigger: a deactivation written in SQL (no edge function) gets its workflow through Realtime, and the organization ends deactivated", async () => {
+  const startedBefore = await worker.metric("workflows_started_total", { trigger: "organization-deactivate", path: "realtime" });
+  const bootstrap = await recordBootstrap(harness.supabase);
+  await eventually("the bootstrap (started by Realtime) to activate the organization", async () =>
+    ((await organizationRow(harness.supabase, bootstrap.organizationId)).status === "active" ? true : undefined), 20_000);
+
+  // What a person with psql would write: the event only.
+  const db = new pg.Client({ connectionString: env.dbUrl });
+  await db.connect();
+  try {
+    await db.query(
+      "select public.emit_domain_event($1::uuid, 'organization', 'organization.deactivation.requested', $2::jsonb, $3::jsonb)",
+      [bootstrap.organizationId, JSON.stringify({ reason: "requested with psql" }), JSON.stringify({ source: "test-sql" })],
+    );
+  } finally {
+    await db.end();
+  }
+  const deactivated = await eventually("the organization to be deactivated", async () => {
+    const row = await organizationRow(harness.supabase, bootstrap.organizationId);
+    return row.status === "deactivated" ? row : undefined;
+  }, 20_000);
+  assert.deepEqual([deactivated.deactivation_reason, deactivated.deactivation_started_by], ["requested with psql", "realtime"]);
+  const deactivation = harness.client.workflow.getHandle(`org-deactivate-${bootstrap.organizationId}`);
+  assert.deepEqual(await deactivation.result(), { organizationId: bootstrap.organizationId, revokedInvitations: 1, dnsRecordRemoved: true });
+  assert.equal((await describeRun(harness.client, deactivation.workflowId)).memoStartedBy, "realtime");
+  assert.ok((await invitationRows(harness.supabase, bootstrap.organizationId)).every((i) => i.status === "revoked"));
+  assert.equal(await worker.metric("workflows_started_total", { trigger: "organization-deactivate", path: "realtime" }), startedBefore + 1);
 });
 
 test("/healthz, /readyz and /metrics report the worker, Temporal and Realtime", async () => {
