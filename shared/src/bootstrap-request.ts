@@ -56,7 +56,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const JOINER_IN_A_WORD = /(?<=[\p{L}\p{M}])[\u200C\u200D](?=[\p{L}\p{M}])/gu;
 const INVISIBLE_FORMATTING = /[\p{Cf}\p{Zl}\p{Zp}]/u;
 const hasInvisibleFormatting = (value: string) => INVISIBLE_FORMATTING.test(value.replace(JOINER_IN_A_WORD, ""));
-const printable = (schema: z.ZodString) =>
+export const printable = (schema: z.ZodString) =>
   schema
     .refine((value) => !CONTROL_CHARACTER.test(value), "must not contain control characters")
     .refine((value) => !LONE_SURROGATE.test(value), "must be valid Unicode text")

@@ -10,6 +10,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { SEARCH_ATTRIBUTES } from "@org-bootstrap/shared/stack-contract.ts";
 import { REPO_ROOT } from "../scripts/artifacts.ts";
+import { configShape as bootstrapConfigShape } from "../../supabase/functions/organization-bootstrap/config.ts";
+import { configShape as deactivateConfigShape } from "../../supabase/functions/organization-deactivate/config.ts";
 import { PROXY_ENV_NAMES } from "../src/proxy/env.ts";
 import { WORKER_ENV_NAMES } from "../src/worker/env.ts";
 
@@ -43,8 +45,8 @@ const sorted = (names: Iterable<string>) => [...new Set(names)].sort();
 
 test("configuration.md documents exactly the variables each service's schema reads", () => {
   const configuration = doc("configuration.md");
-  const edge = schemaKeys("supabase/functions/organization-bootstrap/config.ts", "configSchema");
-  assert.deepEqual(sorted(documentedIn(configuration, "## Edge function `organization-bootstrap`")), sorted(edge));
+  assert.deepEqual(sorted(documentedIn(configuration, "## Edge function `organization-bootstrap`")), sorted(Object.keys(bootstrapConfigShape)));
+  assert.deepEqual(sorted(documentedIn(configuration, "## Edge function `organization-deactivate`")), sorted(Object.keys(deactivateConfigShape)));
   assert.deepEqual(sorted(documentedIn(configuration, "## gRPC-web proxy")), sorted(PROXY_ENV_NAMES));
   const reconciler = schemaKeys("workflows/src/reconciler/config.ts", "schema");
   assert.ok(reconciler.includes("WORKER_HTTP_PORT"));
@@ -52,14 +54,15 @@ test("configuration.md documents exactly the variables each service's schema rea
   assert.ok(!documentedIn(configuration, "## Worker").includes("SUPABASE_DB_URL"));
 });
 
-test("deploy.md sets every secret the edge function reads that Supabase does not inject", () => {
+test("deploy.md sets every secret the edge functions read that Supabase does not inject, and deploys both", () => {
   const deploy = doc("deploy.md");
   const secretsSet = [...deploy.matchAll(/supabase secrets set[^`]*?(?=\n\S|\n\n|```)/gs)].map((m) => m[0]).join("\n");
-  for (const name of schemaKeys("supabase/functions/organization-bootstrap/config.ts", "configSchema")) {
+  for (const name of sorted([...Object.keys(bootstrapConfigShape), ...Object.keys(deactivateConfigShape)])) {
     if (name.startsWith("SUPABASE_")) continue;
     assert.match(secretsSet, new RegExp(`\\b${name}=`), `supabase secrets set ${name}=…`);
   }
   assert.match(deploy, /supabase functions deploy organization-bootstrap/);
+  assert.match(deploy, /supabase functions deploy organization-deactivate/);
 });
 
 test("deploy.md registers exactly the workflow's search attributes, self-hosted and on Temporal Cloud", () => {
@@ -74,7 +77,7 @@ test("deploy.md registers exactly the workflow's search attributes, self-hosted 
 });
 
 test("frontend.md lists every error code the edge function can answer", () => {
-  const http = source("supabase/functions/organization-bootstrap/http.ts");
+  const http = source("supabase/functions/_shared/http.ts");
   const union = /export type ErrorCode =([^;]+);/.exec(http)?.[1] ?? "";
   const codes = [...union.matchAll(/"([a-z_]+)"/g)].map((m) => m[1]!);
   assert.ok(codes.length > 10);

@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from "jose";
 import { buildHandler } from "./app.ts";
-import { createTokenVerifier, TokenRejected, type VerifierOptions } from "./auth.ts";
+import { createTokenVerifier, TokenRejected, type VerifierOptions } from "../_shared/auth.ts";
 import { loadConfig } from "./config.ts";
-import { parseProjectKeys } from "./jwks.ts";
-import type { Log } from "./log.ts";
+import { parseProjectKeys } from "../_shared/jwks.ts";
+import type { Log } from "../_shared/log.ts";
 
 const SECRET = "a-legacy-jwt-secret-of-at-least-32-characters";
 /** The project's Auth URL, as its tokens' `iss` says. */

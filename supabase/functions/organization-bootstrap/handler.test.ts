@@ -7,11 +7,12 @@ import assert from "node:assert/strict";
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from "jose";
 import { APP_ROLE_CLAIM, PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
 import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
-import { createTokenVerifier } from "./auth.ts";
+import { createTokenVerifier } from "../_shared/auth.ts";
 import { loadConfig } from "./config.ts";
 import type { BootstrapEventStore } from "./event-store.ts";
-import { createBootstrapHandler, type ServeInfo } from "./handler.ts";
-import type { Log } from "./log.ts";
+import { createBootstrapHandler } from "./handler.ts";
+import type { ServeInfo } from "../_shared/direct-start.ts";
+import type { Log } from "../_shared/log.ts";
 import type { OrganizationSnapshot } from "./status.ts";
 
 const SUPABASE_URL = "http://127.0.0.1:9";

@@ -2,36 +2,18 @@ import { bootstrapRequestSchema, toFieldIssues, type BootstrapRequest } from "@o
 import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
-import { authorizeAdmin, type Caller, type TokenVerifier } from "./auth.ts";
+import { authorizeAdmin, type Caller, type TokenVerifier } from "../_shared/auth.ts";
 import type { BootstrapConfig } from "./config.ts";
+import { startDirectly, type ServeInfo } from "../_shared/direct-start.ts";
+import { workflowUrl } from "../_shared/function-config.ts";
 import type { BootstrapEventStore } from "./event-store.ts";
-import { CORS_HEADERS, ServerTiming, UserError, errorResponse, json, readLimitedText } from "./http.ts";
-import { IDEMPOTENCY_KEY_PATTERN, sha256Hex, uuidV5 } from "./identity.ts";
-import type { Log } from "./log.ts";
-import { RateLimiter } from "./rate-limit.ts";
+import { CORS_HEADERS, ServerTiming, UserError, errorResponse, json, readLimitedText } from "../_shared/http.ts";
+import { IDEMPOTENCY_KEY_PATTERN, sha256Hex, uuidV5 } from "../_shared/identity.ts";
+import type { Log } from "../_shared/log.ts";
+import { RateLimiter } from "../_shared/rate-limit.ts";
 import { readBootstrapStatus, type StatusReader } from "./status.ts";
 
 export const MAX_BODY_BYTES = 64 * 1024;
-
-/** What Deno.serve passes a handler beside the request; only `completed` is used here. */
-export interface ServeInfo {
-  /** Settles once the response has been delivered (Deno 2's `Deno.ServeHandlerInfo.completed`). */
-  readonly completed?: Promise<void>;
-}
-
-/**
- * Work for after the response. Where the runtime reports delivery (Deno 2's Deno.serve, which the
- * local stack runs), it starts once the response is out, so the answer never waits behind it: on two
- * cores a write begun before the response left delayed it by ~0.5–1 ms at one caller (benchmark 1).
- * Supabase's hosted Edge Runtime passes no `completed`; there the work starts at once, as before.
- * It runs either way, even if delivery failed, and is given to EdgeRuntime.waitUntil, which keeps
- * the hosted isolate alive until it settles (plain Deno runs pending promises anyway).
- */
-function afterResponse(info: ServeInfo | undefined, work: () => Promise<void>): void {
-  const task = info?.completed ? info.completed.then(work, work) : work();
-  const runtime = (globalThis as { EdgeRuntime?: { waitUntil(promise: Promise<unknown>): void } }).EdgeRuntime;
-  runtime?.waitUntil(task);
-}
 
 export interface BootstrapDeps {
   readonly config: BootstrapConfig;
@@ -49,12 +31,6 @@ export interface BootstrapResponse {
   readonly eventId: string;
   readonly status: "started" | "queued";
   readonly workflowUrl?: string;
-}
-
-function workflowUrl(config: BootstrapConfig, workflowId: string): string | undefined {
-  return config.TEMPORAL_UI_URL
-    ? `${config.TEMPORAL_UI_URL.replace(/\/$/, "")}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`
-    : undefined;
 }
 
 async function parseBody(request: Request): Promise<BootstrapRequest> {
@@ -87,39 +63,22 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, 
   // Status reads have a bucket of their own: a polling frontend never uses up its caller's bootstraps.
   const statusLimiter = new RateLimiter(config.BOOTSTRAP_STATUS_RATE_BURST, config.BOOTSTRAP_STATUS_RATE_PER_MINUTE);
 
-  async function startWorkflow(input: BootstrapStartIdentity, requestId: string, info: ServeInfo | undefined): Promise<"started" | "queued"> {
+  function startWorkflow(input: BootstrapStartIdentity, requestId: string, info: ServeInfo | undefined): Promise<"started" | "queued"> {
     const start = bootstrapWorkflowStart(input, "edge");
-    try {
-      const result = await deps.temporal.startWorkflow({
-        ...start,
-        // The event id, not this HTTP request's id: a retried POST reuses the event, so its start dedupes.
-        requestId: input.eventId,
-        signal: AbortSignal.timeout(config.BOOTSTRAP_START_BUDGET_MS),
-      });
-      if (result.status === "started") {
-        // The path that started the run records it (one idempotency key for every path, so it is written
-        // once). After the response, off its critical path: the workflow's first activity writes the same
-        // event from its memo, so if this write is cut short the record still appears.
-        const runId = result.runId;
-        // async, so that even a synchronous throw of the store lands in this catch, never in the handler.
-        afterResponse(info, async () => {
-          try {
-            await deps.store.emitWorkflowStarted(
-              input.organizationId,
-              { workflowId: start.workflowId, runId, startedBy: "edge" },
-              { idempotency_key: `${start.workflowId}:workflow_started`, correlation_id: requestId, causation_id: input.eventId, source: "edge" },
-            );
-          } catch (error) {
-            log.warn("workflow_started event not written here; the workflow records it", { requestId, workflowId: start.workflowId, error: String(error) });
-          }
-        });
-      }
-      return "started";
-    } catch (error) {
-      // The event is durable: the reconciler (Realtime, then the sweep) will start the workflow.
-      log.warn("workflow start deferred to the reconciler", { requestId, eventId: input.eventId, workflowId: start.workflowId, error: String(error) });
-      return "queued";
-    }
+    return startDirectly({
+      temporal: deps.temporal,
+      log,
+      start,
+      eventId: input.eventId,
+      requestId,
+      budgetMs: config.BOOTSTRAP_START_BUDGET_MS,
+      info,
+      record: (runId) => deps.store.emitWorkflowStarted(
+        input.organizationId,
+        { workflowId: start.workflowId, runId, startedBy: "edge" },
+        { idempotency_key: `${start.workflowId}:workflow_started`, correlation_id: requestId, causation_id: input.eventId, source: "edge" },
+      ),
+    });
   }
 
   async function post(request: Request, info: ServeInfo | undefined, caller: Caller, requestId: string, timing: ServerTiming): Promise<Response> {

@@ -5,6 +5,6 @@
  * Supabase advises for asymmetric signing keys).
  */
 import { buildHandler } from "./app.ts";
-import { jsonLog } from "./log.ts";
+import { jsonLog } from "../_shared/log.ts";
 
 Deno.serve(buildHandler(Deno.env.toObject(), jsonLog));

@@ -10,10 +10,11 @@ import { DotenvError, loadFunctionSecrets, parseDotenv } from "../src/gateway/fu
 import { CONFIG_TOML } from "../src/paths.ts";
 
 describe("functions config.toml", () => {
-  test("the project's config.toml: stack-check verifies JWTs at the gateway, organization-bootstrap verifies them itself", () => {
+  test("the project's config.toml: stack-check verifies JWTs at the gateway, the product functions verify them themselves", () => {
     const settingsFor = readFunctionsConfig(CONFIG_TOML);
     assert.deepEqual(settingsFor("stack-check"), { verifyJwt: true, enabled: true });
     assert.deepEqual(settingsFor("organization-bootstrap"), { verifyJwt: false, enabled: true });
+    assert.deepEqual(settingsFor("organization-deactivate"), { verifyJwt: false, enabled: true });
   });
 
   test("a function without a section, or a file without [functions], gets the Supabase CLI defaults", () => {

@@ -22,7 +22,7 @@ test("the Node side type-checks under strict TypeScript", () => passes(bin("tsc"
 
 test("ESLint passes (workflow files import nothing from Node, no floating promises)", () => passes(bin("eslint"), ["."]));
 
-for (const name of ["organization-bootstrap", "stack-check"]) {
+for (const name of ["organization-bootstrap", "organization-deactivate", "stack-check"]) {
   test(`${name} and the shared code it imports type-check under the Edge Runtime's Deno, with the function's own deno.json`, () =>
     passes(
       DENO_BINARY,

@@ -20,7 +20,7 @@ import { BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId } from "@org-bootstrap/sha
 import { loadSigningKeys } from "../../local/src/auth/keys.ts";
 import { signUserToken } from "../../local/src/auth/user-token.ts";
 import { stackEnv } from "../../local/test/support/env.ts";
-import { uuidV5 } from "../../functions/organization-bootstrap/identity.ts";
+import { uuidV5 } from "../../functions/_shared/identity.ts";
 import { readLocalDnsRecords, readLocalEmails } from "../../../workflows/src/providers/local-outbox.ts";
 import type { RunningWorker } from "../../../workflows/src/worker/run-worker.ts";
 import { createServiceClient } from "../../../workflows/src/worker/supabase-client.ts";

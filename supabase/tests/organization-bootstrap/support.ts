@@ -50,11 +50,19 @@ export interface InvokeResult {
 
 /** `supabase.functions.invoke` as a frontend calls it; returns the status and JSON body whatever the outcome. */
 export async function invoke(
-  options: { body?: unknown; token?: string | null; headers?: Record<string, string>; method?: "POST" | "GET" | "PUT" | "DELETE" | "PATCH"; query?: string },
+  options: {
+    body?: unknown;
+    token?: string | null;
+    headers?: Record<string, string>;
+    method?: "POST" | "GET" | "PUT" | "DELETE" | "PATCH";
+    query?: string;
+    /** The function to call (default organization-bootstrap). */
+    functionName?: string;
+  },
 ): Promise<InvokeResult> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (options.token !== null) headers.Authorization = `Bearer ${options.token ?? (await userToken())}`;
-  const { data, error, response } = await frontend().functions.invoke(`${FUNCTION}${options.query ?? ""}`, {
+  const { data, error, response } = await frontend().functions.invoke(`${options.functionName ?? FUNCTION}${options.query ?? ""}`, {
     method: options.method ?? "POST",
     headers,
     ...(options.body !== undefined ? { body: options.body as string } : {}),

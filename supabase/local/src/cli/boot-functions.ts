@@ -1,7 +1,7 @@
 import type { Progress } from "../log.ts";
 
 /** The product's functions, booted by `npm start` so that one that cannot boot says so at once. */
-const PRODUCT_FUNCTIONS = ["organization-bootstrap"] as const;
+const PRODUCT_FUNCTIONS = ["organization-bootstrap", "organization-deactivate"] as const;
 
 /**
  * Boots each product function with a CORS preflight (no token needed, nothing recorded). The

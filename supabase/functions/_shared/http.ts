@@ -48,6 +48,8 @@ export type ErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "subdomain_taken"
+  | "organization_not_active"
+  | "deactivation_in_progress"
   | "payload_too_large"
   | "unsupported_media_type"
   | "idempotency_key_reused"

@@ -1,0 +1,142 @@
+import { deactivationRequestSchema, type DeactivationRequest } from "@org-bootstrap/shared/deactivation-request.ts";
+import { toFieldIssues } from "@org-bootstrap/shared/bootstrap-request.ts";
+import { organizationDeactivateTrigger, workflowStart } from "@org-bootstrap/shared/triggers/index.ts";
+import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
+import { authorizeAdmin, type Caller, type TokenVerifier } from "../_shared/auth.ts";
+import { startDirectly, type ServeInfo } from "../_shared/direct-start.ts";
+import { workflowUrl } from "../_shared/function-config.ts";
+import { CORS_HEADERS, ServerTiming, UserError, errorResponse, json, readLimitedText } from "../_shared/http.ts";
+import { IDEMPOTENCY_KEY_PATTERN, sha256Hex } from "../_shared/identity.ts";
+import type { Log } from "../_shared/log.ts";
+import { RateLimiter } from "../_shared/rate-limit.ts";
+import type { DeactivateConfig } from "./config.ts";
+import type { DeactivateEventStore, DeactivationRefusal } from "./event-store.ts";
+
+/** A deactivation request is two short fields: anything near this is not one. */
+export const MAX_BODY_BYTES = 4 * 1024;
+
+export interface DeactivateDeps {
+  readonly config: DeactivateConfig;
+  readonly verifyToken: TokenVerifier;
+  readonly store: DeactivateEventStore;
+  readonly temporal: TemporalClient;
+  readonly log: Log;
+}
+
+/** The response: 200 `started`, or 202 `queued` when the workflow will be started by the reconciler. */
+export interface DeactivateResponse {
+  readonly organizationId: string;
+  readonly workflowId: string;
+  readonly eventId: string;
+  readonly status: "started" | "queued";
+  readonly workflowUrl?: string;
+}
+
+async function parseBody(request: Request): Promise<DeactivationRequest> {
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+    throw new UserError(415, "unsupported_media_type", "send the request as Content-Type: application/json");
+  }
+  const text = await readLimitedText(request, MAX_BODY_BYTES);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new UserError(400, "invalid_json", "the body is not valid JSON");
+  }
+  const parsed = deactivationRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new UserError(422, "validation_failed", "the request has invalid fields", { issues: toFieldIssues(parsed.error) });
+  }
+  return parsed.data;
+}
+
+function refusal(reason: DeactivationRefusal, organizationId: string): UserError {
+  switch (reason) {
+    case "not_found":
+      return new UserError(404, "not_found", "no organization has this id");
+    case "organization_not_active":
+      return new UserError(409, "organization_not_active", "the organization failed or is deactivated: there is nothing to deactivate", { organizationId });
+    case "deactivation_in_progress":
+      return new UserError(409, "deactivation_in_progress", "a deactivation of this organization was already requested: follow organizations_projection", { organizationId });
+    case "idempotency_key_reused":
+      return new UserError(422, "idempotency_key_reused", "this Idempotency-Key was used with a different request: use a new key");
+  }
+}
+
+/**
+ * `organization-deactivate`: a plain `(Request) => Promise<Response>`, testable without a server.
+ *   POST { organizationId, reason }: record organization.deactivation.requested, then start
+ *        org-deactivate-{organizationId} within the budget (the reconciler starts it otherwise).
+ * Platform admins only; an Idempotency-Key makes a retried request answer as the first did.
+ */
+export function createDeactivateHandler(deps: DeactivateDeps): (request: Request, info?: ServeInfo) => Promise<Response> {
+  const { config, log } = deps;
+  const limiter = new RateLimiter(config.DEACTIVATE_RATE_BURST, config.DEACTIVATE_RATE_PER_MINUTE);
+
+  async function post(request: Request, info: ServeInfo | undefined, caller: Caller, requestId: string, timing: ServerTiming): Promise<Response> {
+    const rate = limiter.take(caller.userId);
+    if (!rate.ok) {
+      throw new UserError(429, "rate_limited", "too many deactivation requests: retry later", { retryAfterSeconds: rate.retryAfterSeconds });
+    }
+    const idempotencyKey = request.headers.get("idempotency-key");
+    if (idempotencyKey !== null && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+      throw new UserError(400, "invalid_idempotency_key", "Idempotency-Key must be 1–200 visible ASCII characters");
+    }
+    const { organizationId, reason } = await parseBody(request);
+    timing.mark("parse");
+
+    // One write, also for a replay: the same key on the same stream returns the recorded event when
+    // the request is the same, and is refused for another one (PT422), under the stream's lock.
+    const emitted = await deps.store.emitRequested(organizationId, reason, {
+      // Per caller: another admin's same key is another request (and then one of the two is refused 409).
+      ...(idempotencyKey ? { idempotency_key: `deactivate:${await sha256Hex(`${caller.userId}:${idempotencyKey}`)}` } : {}),
+      correlation_id: requestId,
+      actor_user_id: caller.userId,
+      source: "edge",
+      request_hash: await sha256Hex(JSON.stringify({ organizationId, reason })),
+    });
+    if (!emitted.ok) throw refusal(emitted.reason, organizationId);
+    const { eventId } = emitted;
+    timing.mark("record");
+    const ref = { streamId: organizationId, eventId };
+    const start = workflowStart(organizationDeactivateTrigger, ref, "edge");
+    log.info("deactivation recorded", { requestId, eventId, organizationId, workflowId: start.workflowId });
+
+    const status = await startDirectly({
+      temporal: deps.temporal,
+      log,
+      start,
+      eventId,
+      requestId,
+      budgetMs: config.DEACTIVATE_START_BUDGET_MS,
+      info,
+      record: (runId) => deps.store.emitWorkflowStarted(ref, { workflowId: start.workflowId, runId, startedBy: "edge" }, requestId),
+    });
+    timing.mark("start");
+    const url = workflowUrl(config, start.workflowId);
+    const response: DeactivateResponse = { organizationId, workflowId: start.workflowId, eventId, status, ...(url ? { workflowUrl: url } : {}) };
+    log.info(`deactivation ${status}`, { requestId, eventId, organizationId, workflowId: start.workflowId });
+    return json(status === "started" ? 200 : 202, response, { "x-request-id": requestId, ...timing.header() });
+  }
+
+  return async (request, info) => {
+    const requestId = request.headers.get("x-request-id")?.slice(0, 100) ?? crypto.randomUUID();
+    try {
+      if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
+      if (request.method !== "POST") throw new UserError(405, "method_not_allowed", "use POST with { organizationId, reason }");
+      const timing = new ServerTiming();
+      const caller = await authorizeAdmin(request, deps.verifyToken, config.DEACTIVATE_ADMIN_ROLE);
+      timing.mark("auth");
+      return await post(request, info, caller, requestId, timing);
+    } catch (error) {
+      if (error instanceof UserError) {
+        const response = errorResponse(error, requestId);
+        if (error.status === 405) response.headers.set("allow", "POST, OPTIONS");
+        return response;
+      }
+      log.error("deactivation request failed", { requestId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      return json(500, { error: { code: "internal_error", message: "something went wrong on our side; it has been logged", requestId } }, { "x-request-id": requestId });
+    }
+  };
+}
