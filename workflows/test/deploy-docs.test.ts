@@ -89,7 +89,7 @@ test("frontend.md lists every error code the edge function can answer", () => {
 test("architecture.md draws the three paths in Mermaid; every relative link in docs/ and the README resolves", () => {
   const architecture = doc("architecture.md");
   const mermaid = /```mermaid\n([\s\S]*?)```/.exec(architecture)?.[1] ?? "";
-  for (const part of ["Edge function", "Realtime", "Schedule", "pending_bootstrap_events"]) assert.ok(mermaid.includes(part), `the diagram shows ${part}`);
+  for (const part of ["Edge functions", "organization-deactivate", "Realtime", "Schedule", "pending_trigger_events"]) assert.ok(mermaid.includes(part), `the diagram shows ${part}`);
 
   const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} -]/gu, "").replace(/ /g, "-");
   const documents = [

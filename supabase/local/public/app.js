@@ -9,7 +9,9 @@
  *   2. invoke the edge function with the form (and an Idempotency-Key, so a retry is harmless),
  *   3. read the organization once over REST (Realtime keeps no replay: anything that changed
  *      before the subscription or while it was down is only in the table), then apply changes
- *      as they arrive.
+ *      as they arrive,
+ *   4. offer "Deactivate" on the active organization: a second trigger (organization-deactivate),
+ *      followed on the same projection rows.
  * The local stack prefills the sign-in form with its demo admin (/_stack/demo-credentials).
  */
 
@@ -104,6 +106,13 @@ function renderOrganization(org) {
     watch.done = true;
     $("again").hidden = false;
   }
+  // Offered on an active organization nobody has asked to deactivate yet.
+  $("deactivate").hidden = !(org.status === "active" && !org.deactivation_requested_at);
+  if (org.deactivation_requested_at) {
+    const by = org.deactivation_started_by ? `, workflow started by ${org.deactivation_started_by}` : "";
+    $("deactivation-status").textContent = org.status === "deactivated" ? `done: ${org.deactivation_reason}` : `requested${by}`;
+    $("deactivation-status").className = "";
+  }
 }
 
 /** @param {any} invitation */
@@ -142,6 +151,8 @@ function apply(table, row, source) {
 function describe(table, before, row) {
   if (table === "invitations_projection") return `invitation ${row.email} → ${row.status}`;
   if (before && before.status === row.status) {
+    if (row.deactivation_started_by && !before.deactivation_started_by) return `organization: deactivation workflow started by ${row.deactivation_started_by}`;
+    if (row.deactivation_requested_at && !before.deactivation_requested_at) return "organization: deactivation requested";
     if (row.bootstrap_started_by && !before.bootstrap_started_by) return `organization: workflow started by ${row.bootstrap_started_by}`;
     if (row.subdomain_provisioned_at && !before.subdomain_provisioned_at) return `organization: subdomain ${row.subdomain} provisioned`;
   }
@@ -262,6 +273,30 @@ form.addEventListener("submit", async (event) => {
   await catchUp();
 });
 
+// 4. Deactivate the followed organization: another trigger, followed on the same rows over Realtime.
+$("deactivate").addEventListener("click", async () => {
+  const button = /** @type {HTMLButtonElement} */ ($("deactivate"));
+  button.disabled = true;
+  $("error").hidden = true;
+  const { data, error, response } = await client.functions.invoke(config.deactivateFunctionName, {
+    body: { organizationId: watch.organizationId, reason: "Deactivated from the try-it page" },
+    headers: { "Idempotency-Key": crypto.randomUUID() },
+  });
+  if (error) {
+    const answer = error.context instanceof Response ? await error.context.json().catch(() => null) : null;
+    showError(answer?.error ? `${answer.error.code}: ${answer.error.message}` : error.message);
+    button.disabled = false;
+    return;
+  }
+  // The projection's own word (over Realtime) may have come first: it is the fresher one.
+  if ($("deactivation-status").className === "muted") {
+    $("deactivation-status").textContent = response.status === 200 ? `${data.workflowId} started by the edge function` : "recorded; the reconciler will start the workflow";
+    $("deactivation-status").className = "";
+  }
+  button.hidden = true;
+  button.disabled = false;
+});
+
 $("again").addEventListener("click", () => {
   Object.assign(watch, { organizationId: null, early: [], seen: new Map(), rows: new Map(), done: false });
   form.reset();
@@ -273,6 +308,9 @@ $("again").addEventListener("click", () => {
   $("org-detail").textContent = "";
   $("started-by").textContent = "not yet recorded";
   $("started-by").className = "muted";
+  $("deactivation-status").textContent = "not requested";
+  $("deactivation-status").className = "muted";
+  $("deactivate").hidden = true;
   $("again").hidden = true;
   $("progress").hidden = true;
   /** @type {HTMLButtonElement} */ ($("submit")).disabled = false;

@@ -66,6 +66,7 @@ describe("the try-it page's routes", () => {
       supabaseUrl: env.supabaseUrl,
       anonKey: env.anonKey,
       functionName: "organization-bootstrap",
+      deactivateFunctionName: "organization-deactivate",
       temporalUiUrl: process.env.TEMPORAL_UI_URL,
       temporalNamespace: env.temporalNamespace,
     });

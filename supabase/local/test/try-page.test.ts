@@ -134,6 +134,20 @@ describe("the try-it page in headless Chromium", () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  test("Deactivate on the active organization goes live over Realtime to deactivated, its invitations revoked", async () => {
+    await page.locator("#deactivate").waitFor({ state: "visible", timeout: 15_000 });
+    await page.click("#deactivate");
+    await page.locator("#org-status", { hasText: "deactivated" }).waitFor({ timeout: 60_000 });
+    const timeline = await page.locator("#timeline li").allTextContents();
+    assert.ok(timeline.some((line) => /organization: deactivation workflow started by edge \(UPDATE\)$/.test(line)), `the edge function started it:\n${timeline.join("\n")}`);
+    assert.ok(timeline.some((line) => /organization → deactivated \(UPDATE\)$/.test(line)), `deactivated arrived over Realtime:\n${timeline.join("\n")}`);
+    await page.locator("#invitations li", { hasText: "revoked" }).nth(1).waitFor({ timeout: 15_000 });
+    assert.equal(await page.locator("#deactivate").isHidden(), true, "no second deactivation is offered");
+    assert.match((await page.locator("#deactivation-status").textContent()) ?? "", /^done: Deactivated from the try-it page$/);
+    assert.deepEqual(pageErrors, []);
+    await page.click("#again");
+  });
+
   test("a form the function rejects shows its error code and the field's issue, and nothing is started", async () => {
     assert.equal(await openPage(), false, "the session from the sign-in is kept across page loads, as supabase-js keeps it");
     await waitUntilReady(demoAdmin.email);

@@ -79,6 +79,7 @@ export function createTryPage(deps: GatewayDeps): (req: IncomingMessage, res: Se
         supabaseUrl: deps.publicUrl,
         anonKey: deps.keys.anonKey,
         functionName: "organization-bootstrap",
+        deactivateFunctionName: "organization-deactivate",
         temporalUiUrl: deps.functionsEnv.TEMPORAL_UI_URL ?? null,
         temporalNamespace: deps.functionsEnv.TEMPORAL_NAMESPACE ?? "default",
       });
