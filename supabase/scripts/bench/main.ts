@@ -23,6 +23,7 @@ import { benchBacklog } from "./backlog.ts";
 import { benchBreakdown } from "./breakdown.ts";
 import { benchColdStart } from "./cold-start.ts";
 import { benchCpuCost } from "./cpu-cost.ts";
+import { benchDeactivation } from "./deactivation.ts";
 import { benchDirectPath } from "./direct-path.ts";
 import { settleFloorLeftovers } from "./lib/events.ts";
 import { describeMachine } from "./lib/machine.ts";
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     proxyCalls: 200,
     cpuRequests: 300,
     realtimeEvents: 40,
+    deactivationRequests: 100,
     coldStarts: 7,
     backlogs: backlogSizes.join(", "),
     historySizes: historySizes.join(", "),
@@ -92,6 +94,8 @@ async function main(): Promise<void> {
   try {
     log("\n[1/5] request → workflow started, and its growth with the table");
     const direct = await benchDirectPath(system, { runs, requests, runSeconds, historySizes, log });
+    log("\n[1b/5] the second trigger: deactivation request → workflow started, one caller");
+    const deactivation = await benchDeactivation(system, { runs, requests: settings.deactivationRequests, log });
     log("\n[2/5] proxy overhead");
     const proxy = await benchProxyOverhead(system, { runs, calls: settings.proxyCalls, log });
     const breakdown = await benchBreakdown(system, { runs, calls: 60, log });
@@ -116,7 +120,7 @@ async function main(): Promise<void> {
     system = await startBenchSystem(consoleProgress(process.stdout));
     const backlog = await benchBacklog(system, { sizes: backlogSizes, pollerSize: poller ? backlogSize : undefined, pollerMaxSeconds, log });
 
-    const files = writeReport({ machine, settings, durationSeconds: (Date.now() - began) / 1000, direct, proxy, breakdown, cpu, realtime, backlog, coldStart }, outDir);
+    const files = writeReport({ machine, settings, durationSeconds: (Date.now() - began) / 1000, direct, deactivation, proxy, breakdown, cpu, realtime, backlog, coldStart }, outDir);
     log(`\n✔ wrote ${files.map((f) => path.relative(process.cwd(), f)).join(", ")} in ${((Date.now() - began) / 1000).toFixed(0)} s`);
   } finally {
     await system.stop();

@@ -5,6 +5,7 @@ import type { BacklogResult } from "./backlog.ts";
 import type { BreakdownResult } from "./breakdown.ts";
 import type { ColdStartResult } from "./cold-start.ts";
 import type { CpuCostResult } from "./cpu-cost.ts";
+import type { DeactivationResult } from "./deactivation.ts";
 import { SPACED_PAUSE_MS, type DirectPathResult } from "./direct-path.ts";
 import type { Machine } from "./lib/machine.ts";
 import { ms, ratio, type Summary } from "./lib/stats.ts";
@@ -17,6 +18,7 @@ export interface BenchResults {
   readonly settings: Readonly<Record<string, string | number>>;
   readonly durationSeconds: number;
   readonly direct: DirectPathResult;
+  readonly deactivation: DeactivationResult;
   readonly proxy: ProxyOverheadResult;
   readonly breakdown: BreakdownResult;
   readonly cpu: CpuCostResult;
@@ -36,7 +38,7 @@ function growthOf(first: number, last: number): string {
 }
 
 export function writeReport(results: BenchResults, outDir: string): string[] {
-  const { direct, proxy, breakdown, cpu, realtime, backlog, coldStart, machine } = results;
+  const { direct, deactivation, proxy, breakdown, cpu, realtime, backlog, coldStart, machine } = results;
   const cpuGroups = [...new Set([...Object.keys(cpu.fn.byGroup), ...Object.keys(cpu.floor.byGroup)])] as Array<keyof typeof cpu.fn.byGroup>;
   cpuGroups.sort((a, b) => (cpu.fn.byGroup[b] ?? 0) - (cpu.fn.byGroup[a] ?? 0));
   const phase = (name: string) => breakdown.inFunction.phases[name]?.p50 ?? Number.NaN;
@@ -112,6 +114,7 @@ export function writeReport(results: BenchResults, outDir: string): string[] {
     [`Request → started, 1 caller, ${SPACED_PAUSE_MS} ms between requests, p50`, `${ms(direct.spaced.fn.p50)} (floor ${ms(direct.spaced.floor.p50)}, ${ratio(direct.spaced.fn.p50, direct.spaced.floor.p50)}); function − floor ${ms(direct.spaced.fn.p50 - direct.spaced.floor.p50)}, back to back ${ms(c1.fn.p50 - c1.floor.p50)}`, "", ""],
     ...direct.levels.filter((l) => l.concurrency !== 1).map((l) => [
       `Request → started, ${l.concurrency} callers, p50 / p99`, `${ms(l.fn.p50)} / ${ms(l.fn.p99)} (floor ${ms(l.floor.p50)} / ${ms(l.floor.p99)})`, "", ""]),
+    ["Deactivation request → started, 1 caller, p50", `${ms(deactivation.fn.p50)} (floor ${ms(deactivation.floor.p50)}, ${ratio(deactivation.fn.p50, deactivation.floor.p50)}); ${deactivation.fnErrors} errors`, "≤ 1.5× floor", check(deactivation.fn.p50 <= 1.5 * deactivation.floor.p50)],
     ["Errors at 50 callers", `${c50.fnErrors} of ${n(c50.fn.n + c50.fnErrors)}`, "0", check(c50.fnErrors === 0)],
     ["Peak sustained bootstraps/s", `${n(peak.fnThroughput)} /s at ${peak.concurrency} callers (floor ${n(peak.floorThroughput)} /s)`, "", ""],
     ["CPU per request, all processes (1 caller)", `${ms(cpu.fn.totalMs)} (floor ${ms(cpu.floor.totalMs)}, ${ratio(cpu.fn.totalMs, cpu.floor.totalMs)})`, "", ""],
@@ -232,6 +235,19 @@ The API gateway row is the local stand-in for Supabase's API layer (Kong, PostgR
 Edge Runtime's router), which a hosted project runs on other machines; the function's
 \`workflow_started\` write after the answer is counted here too.
 
+### The second trigger: deactivation request → workflow started (one caller)
+
+\`organization-deactivate\` through the same path (supabase-js, the gateway, its Deno function, the
+REST emit, the proxy), one caller, ${deactivation.requests} requests per run, each for an organization
+recorded beforehand; its floor is the same \`organization.deactivation.requested\` emit with \`pg\` and the
+same start with @temporalio/client. Both functions build their start from their trigger's declaration
+through one builder, so the two should cost alike.
+
+| | function p50 / p95 / p99 | floor p50 / p95 / p99 | ratio at p50 | function /s | errors |
+|---|---|---|---|---|---|
+| deactivation | ${pcts(deactivation.fn)} | ${pcts(deactivation.floor)} | ${ratio(deactivation.fn.p50, deactivation.floor.p50)} | ${n(deactivation.fnThroughput)} | ${deactivation.fnErrors} |
+| bootstrap (above) | ${pcts(c1.fn)} | ${pcts(c1.floor)} | ${ratio(c1.fn.p50, c1.floor.p50)} | ${n(c1.fnThroughput)} | ${c1.fnErrors} |
+${deactivation.errorSamples.length > 0 ? `\nErrors seen: ${deactivation.errorSamples.slice(0, 3).map((e) => `\`${e}\``).join("; ")}\n` : ""}
 ${direct.levels.some((l) => l.errorSamples.length > 0) ? `Errors seen: ${direct.levels.flatMap((l) => l.errorSamples).slice(0, 3).map((e) => `\`${e}\``).join("; ")}\n\n` : ""}![request to started](bench-direct-path.svg)
 
 ## 2. Proxy overhead

@@ -3,6 +3,8 @@
  * the same Idempotency-Key), one fault at a time — and, at full size, all of them overlapping — then
  * the same invariant check over everything recorded so far: nothing lost, nothing duplicated, one
  * workflow per event that ended on its own terms, projections equal to a rebuild from the events.
+ * Deactivations of organizations earlier scenarios made active (the second trigger) are spread over
+ * each stream, so every fault meets both triggers.
  * Sizes: support/scale.ts (CHAOS_SCALE=ci|full).
  */
 import { after, before, describe, test } from "node:test";
@@ -11,21 +13,38 @@ import { checkInvariants } from "./support/invariants.ts";
 import { startChaosSystem, type ChaosSystem } from "./support/chaos-system.ts";
 import { answersOf, recordScenario } from "./support/record.ts";
 import { chaosSizes } from "./support/scale.ts";
-import { BootstrapStream, type Accepted } from "./support/stream.ts";
+import { BootstrapStream, DeactivationStream, type Accepted, type AcceptedDeactivation } from "./support/stream.ts";
 import { setTimeout as delay } from "node:timers/promises";
 
 const sizes = chaosSizes();
 const N = sizes.bootstrapsPerScenario;
+/** Deactivations per scenario, of organizations that earlier scenarios (or the warm-up) made active. */
+const D = Math.max(2, Math.floor(N / 5));
 /** Slower than the function's 2 s start budget: each direction of the call waits this long. */
 const SLOW_TEMPORAL_MS = 1_500;
 
 describe(`fault matrix (${sizes.scale}: ${N} bootstraps per scenario)`, () => {
   let system: ChaosSystem;
   const accepted: Accepted[] = [];
+  const deactivations: AcceptedDeactivation[] = [];
 
   before(async () => {
     system = await startChaosSystem("faults");
+    // A warm-up without faults: active organizations for the first scenario's deactivations.
+    const warmUp = new BootstrapStream(system, D, sizes.streamConcurrency);
+    await warmUp.done;
+    accepted.push(...warmUp.accepted);
+    const report = await checkInvariants(system, accepted);
+    assert.deepEqual(report.problems, [], "the warm-up settles cleanly");
   });
+
+  /** Up to `count` active organizations nobody has asked to deactivate yet. */
+  async function deactivationTargets(count: number): Promise<string[]> {
+    const { rows } = await system.db.query<{ id: string }>(
+      "select id from public.organizations_projection where status = 'active' and deactivation_requested_at is null and id = any($1::uuid[]) limit $2",
+      [accepted.map((a) => a.organizationId), count]);
+    return rows.map((r) => r.id);
+  }
   after(async () => {
     if (system?.unexpectedWorkerExits.length) console.error(`worker exits not caused by the suite:\n${system.unexpectedWorkerExits.join("\n")}`);
     await system?.stop();
@@ -42,16 +61,25 @@ describe(`fault matrix (${sizes.scale}: ${N} bootstraps per scenario)`, () => {
     const exitsBefore = system.unexpectedWorkerExits.length;
     const notesBefore = system.notes.length;
     const stream = new BootstrapStream(system, N, sizes.streamConcurrency);
+    // The i-th deactivation goes once (i + 1) / (D + 1) of the bootstraps are accepted: before, during and after the fault.
+    const targets = await deactivationTargets(D);
+    const deactivating = new DeactivationStream(system, targets, 2, (i) => stream.whenAccepted(Math.floor(((i + 1) * N) / (targets.length + 1))));
     await inject(stream);
     await stream.done;
+    await deactivating.done;
     accepted.push(...stream.accepted);
-    const report = await checkInvariants(system, accepted);
+    deactivations.push(...deactivating.accepted);
+    const report = await checkInvariants(system, accepted, { deactivations });
     const faults = system.faults.slice(faultsBefore);
     const { rows: starters } = await system.db.query<{ started_by: string; n: number }>(
       "select bootstrap_started_by as started_by, count(*)::int as n from public.organizations_projection where id = any($1::uuid[]) group by 1 order by 2 desc",
       [stream.accepted.map((a) => a.organizationId)]);
+    const { rows: deactivationStarters } = await system.db.query<{ started_by: string; n: number }>(
+      "select deactivation_started_by as started_by, count(*)::int as n from public.organizations_projection where id = any($1::uuid[]) group by 1 order by 2 desc",
+      [deactivating.accepted.map((a) => a.organizationId)]);
     const notes = [
       `this scenario's workflows were started by: ${starters.map((r) => `${r.started_by} ${r.n}`).join(", ")}`,
+      `${deactivating.accepted.length} deactivation(s) interleaved, started by: ${deactivationStarters.map((r) => `${r.started_by} ${r.n}`).join(", ") || "none"}`,
       ...(stream.retries > 0 ? [`${stream.retries} request(s) retried with the same Idempotency-Key after a 5xx or a dropped connection`] : []),
       ...system.notes.slice(notesBefore),
       ...system.unexpectedWorkerExits.slice(exitsBefore).map((exit) => `worker exited on its own, restarted: ${exit}`),
@@ -62,6 +90,9 @@ describe(`fault matrix (${sizes.scale}: ${N} bootstraps per scenario)`, () => {
     });
     assert.deepEqual(stream.refused, [], "every bootstrap is eventually accepted (200 or 202)");
     assert.equal(stream.accepted.length, N);
+    assert.deepEqual(deactivating.refused, [], "every deactivation is eventually accepted (200 or 202)");
+    assert.equal(deactivating.accepted.length, D, "each scenario deactivates its share");
+    assert.equal(report.deactivations, deactivations.length, "one deactivation per accepted request, however often it was retried");
     assert.deepEqual(report.problems, []);
     assert.equal(report.lost, 0);
     assert.equal(report.duplicated, 0);

@@ -5,6 +5,8 @@
  *     workflow exists without its event;
  *   - each run closed on its own terms (COMPLETED, or FAILED as OrganizationBootstrapFailed) and its
  *     stream holds each step's event exactly as often as the workflow writes it;
+ *   - every organization.deactivation.requested event (the second trigger) has exactly one
+ *     deactivation run, COMPLETED, and its organization is deactivated with each of its events once;
  *   - the projections equal what rebuild_projections() derives from the events.
  */
 import { setTimeout as delay } from "node:timers/promises";
@@ -12,11 +14,12 @@ import type pg from "pg";
 import { WorkflowFailedError, type Client } from "@temporalio/client";
 import { ApplicationFailure } from "@temporalio/common";
 import { EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
-import { BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
-import type { Accepted } from "./stream.ts";
+import { BOOTSTRAP_WORKFLOW_TYPE, bootstrapWorkflowId, DEACTIVATE_WORKFLOW_TYPE, deactivateWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
+import type { Accepted, AcceptedDeactivation } from "./stream.ts";
 
 export interface InvariantReport {
   readonly bootstraps: number;
+  readonly deactivations: number;
   readonly completed: number;
   readonly failed: number;
   /** Accepted requests whose event is missing. */
@@ -32,9 +35,11 @@ async function waitUntilSettled(db: pg.Pool, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { rows } = await db.query<{ unsettled: string }>(
-      "select count(*) as unsettled from public.organizations_projection where status = 'provisioning' or bootstrap_workflow_id is null");
+      `select count(*) as unsettled from public.organizations_projection
+        where status = 'provisioning' or bootstrap_workflow_id is null
+           or (deactivation_requested_at is not null and (status <> 'deactivated' or deactivation_workflow_id is null))`);
     if (Number(rows[0]!.unsettled) === 0) return;
-    if (Date.now() > deadline) throw new Error(`${rows[0]!.unsettled} bootstrap(s) still unstarted or running after ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline) throw new Error(`${rows[0]!.unsettled} bootstrap(s) or deactivation(s) still unstarted or running after ${timeoutMs / 1000} s`);
     await delay(250);
   }
 }
@@ -45,12 +50,12 @@ interface Run {
   readonly status: string;
 }
 
-/** Every bootstrap run Temporal's visibility lists (eventually consistent: polled until it agrees with `expected`). */
-async function listRuns(client: Client, expected: number, timeoutMs: number): Promise<Run[]> {
+/** Every run of the type Temporal's visibility lists (eventually consistent: polled until it agrees with `expected`). */
+async function listRuns(client: Client, workflowType: string, expected: number, timeoutMs: number): Promise<Run[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const runs: Run[] = [];
-    for await (const execution of client.workflow.list({ query: `WorkflowType = '${BOOTSTRAP_WORKFLOW_TYPE}'` })) {
+    for await (const execution of client.workflow.list({ query: `WorkflowType = '${workflowType}'` })) {
       runs.push({ workflowId: execution.workflowId, runId: execution.runId, status: execution.status.name });
     }
     if ((runs.length >= expected && runs.every((r) => r.status !== "RUNNING")) || Date.now() > deadline) return runs;
@@ -61,7 +66,7 @@ async function listRuns(client: Client, expected: number, timeoutMs: number): Pr
 export async function checkInvariants(
   system: { db: pg.Pool; temporal: Client },
   accepted: readonly Accepted[],
-  options: { settleTimeoutMs?: number } = {},
+  options: { settleTimeoutMs?: number; deactivations?: readonly AcceptedDeactivation[] } = {},
 ): Promise<InvariantReport> {
   const problems: string[] = [];
   await waitUntilSettled(system.db, options.settleTimeoutMs ?? 180_000);
@@ -82,6 +87,16 @@ export async function checkInvariants(
     }
   }
 
+  const { rows: requested } = await system.db.query<{ id: string; stream_id: string }>(
+    "select id, stream_id from public.domain_events where stream_type = 'organization' and event_type = $1", [EVENT_TYPES.deactivationRequested]);
+  const deactivationByOrg = new Map(requested.map((row) => [row.stream_id, row.id]));
+  for (const request of options.deactivations ?? []) {
+    if (deactivationByOrg.get(request.organizationId) !== request.eventId) {
+      lost += 1;
+      problems.push(`accepted deactivation of ${request.organizationId} (event ${request.eventId}) is not in the event store`);
+    }
+  }
+
   // Each step's event as often as the workflow writes it, no more (retries and racing starters included).
   const { rows: counts } = await system.db.query<{ stream_id: string; event_type: string; n: number }>(
     `select stream_id, event_type, count(*)::int as n from public.domain_events where stream_type = 'organization' group by 1, 2`);
@@ -91,8 +106,8 @@ export async function checkInvariants(
     map.set(row.event_type, row.n);
     perOrg.set(row.stream_id, map);
   }
-  const { rows: projected } = await system.db.query<{ id: string; status: string; bootstrap_run_id: string; bootstrap_started_by: string }>(
-    "select id, status, bootstrap_run_id, bootstrap_started_by from public.organizations_projection");
+  const { rows: projected } = await system.db.query<{ id: string; status: string; bootstrap_run_id: string; bootstrap_started_by: string; deactivation_run_id: string | null }>(
+    "select id, status, bootstrap_run_id, bootstrap_started_by, deactivation_run_id from public.organizations_projection");
   const projection = new Map(projected.map((row) => [row.id, row]));
   let completed = 0;
   let failed = 0;
@@ -100,7 +115,9 @@ export async function checkInvariants(
     const map = perOrg.get(organizationId)!;
     const org = projection.get(organizationId);
     const admins = events[0]!.admins;
-    const active = org?.status === "active";
+    // Deactivated: its bootstrap completed first (only active organizations are deactivated here).
+    const deactivated = org?.status === "deactivated";
+    const active = org?.status === "active" || deactivated;
     if (active) completed += 1;
     else failed += 1;
     const expected: Record<string, number> = active
@@ -108,6 +125,10 @@ export async function checkInvariants(
           [EVENT_TYPES.bootstrapInitiated]: 1, [EVENT_TYPES.bootstrapWorkflowStarted]: 1, [EVENT_TYPES.organizationCreated]: 1,
           [EVENT_TYPES.subdomainProvisioned]: 1, [EVENT_TYPES.invitationCreated]: admins, [EVENT_TYPES.invitationSent]: admins,
           [EVENT_TYPES.organizationActivated]: 1,
+          ...(deactivated ? {
+            [EVENT_TYPES.deactivationRequested]: 1, [EVENT_TYPES.deactivationWorkflowStarted]: 1,
+            [EVENT_TYPES.invitationRevoked]: admins, [EVENT_TYPES.organizationDeactivated]: 1,
+          } : {}),
         }
       : { [EVENT_TYPES.bootstrapInitiated]: 1, [EVENT_TYPES.bootstrapWorkflowStarted]: 1, [EVENT_TYPES.bootstrapFailed]: 1 };
     for (const [type, n] of map) {
@@ -124,7 +145,7 @@ export async function checkInvariants(
   }
 
   // Exactly one run per event, and none without one.
-  const runs = await listRuns(system.temporal, eventsByOrg.size, 60_000);
+  const runs = await listRuns(system.temporal, BOOTSTRAP_WORKFLOW_TYPE, eventsByOrg.size, 60_000);
   const runsById = new Map<string, Run[]>();
   for (const run of runs) runsById.set(run.workflowId, [...(runsById.get(run.workflowId) ?? []), run]);
   for (const [organizationId] of eventsByOrg) {
@@ -139,7 +160,7 @@ export async function checkInvariants(
     const org = projection.get(organizationId);
     if (org?.bootstrap_run_id !== run.runId) problems.push(`${workflowId}: the projection names run ${org?.bootstrap_run_id}, Temporal ran ${run.runId}`);
     if (run.status === "COMPLETED") {
-      if (org?.status !== "active") problems.push(`${workflowId}: completed, but the organization is ${org?.status}`);
+      if (org?.status !== "active" && org?.status !== "deactivated") problems.push(`${workflowId}: completed, but the organization is ${org?.status}`);
     } else if (run.status === "FAILED") {
       const type = await failureType(system.temporal, workflowId);
       if (type !== BOOTSTRAP_FAILED_TYPE) problems.push(`${workflowId}: failed with ${type}, not on its own terms (${BOOTSTRAP_FAILED_TYPE})`);
@@ -152,8 +173,28 @@ export async function checkInvariants(
     if (!eventsByOrg.has(organizationId)) problems.push(`${workflowId} runs without an initiated event`);
   }
 
+  // The second trigger: exactly one deactivation run per request, completed, and none without one.
+  const deactivationRuns = await listRuns(system.temporal, DEACTIVATE_WORKFLOW_TYPE, deactivationByOrg.size, 60_000);
+  const deactivationRunsById = new Map<string, Run[]>();
+  for (const run of deactivationRuns) deactivationRunsById.set(run.workflowId, [...(deactivationRunsById.get(run.workflowId) ?? []), run]);
+  for (const organizationId of deactivationByOrg.keys()) {
+    const workflowId = deactivateWorkflowId(organizationId);
+    const found = deactivationRunsById.get(workflowId) ?? [];
+    if (found.length > 1) duplicated += found.length - 1;
+    if (found.length !== 1 || found[0]!.status !== "COMPLETED") {
+      problems.push(`${workflowId}: ${found.map((r) => r.status).join(", ") || "no run"}, expected one COMPLETED run`);
+      continue;
+    }
+    const org = projection.get(organizationId);
+    if (org?.status !== "deactivated") problems.push(`${workflowId}: completed, but the organization is ${org?.status}`);
+    if (org?.deactivation_run_id !== found[0]!.runId) problems.push(`${workflowId}: the projection names run ${org?.deactivation_run_id}, Temporal ran ${found[0]!.runId}`);
+  }
+  for (const workflowId of deactivationRunsById.keys()) {
+    if (!deactivationByOrg.has(workflowId.replace(/^org-deactivate-/, ""))) problems.push(`${workflowId} runs without a deactivation request`);
+  }
+
   problems.push(...(await projectionDrift(system.db)));
-  return { bootstraps: eventsByOrg.size, completed, failed, lost, duplicated, problems };
+  return { bootstraps: eventsByOrg.size, deactivations: deactivationByOrg.size, completed, failed, lost, duplicated, problems };
 }
 
 async function failureType(client: Client, workflowId: string): Promise<string> {

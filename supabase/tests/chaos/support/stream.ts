@@ -82,46 +82,100 @@ export class BootstrapStream {
 
   private async bootstrapOnce(): Promise<void> {
     const form = chaosForm();
-    const token = await signUserToken(this.target.keys, { appRole: PLATFORM_ADMIN_ROLE, sub: randomUUID(), ttlSeconds: 3600 });
-    const idempotencyKey = randomUUID();
-    const giveUpAt = Date.now() + GIVE_UP_MS;
-    for (let attempt = 1; ; attempt += 1) {
-      let status = 0;
-      let body: Record<string, unknown> = {};
-      try {
-        const result = await this.client.functions.invoke("organization-bootstrap", {
-          method: "POST",
-          headers: { Authorization: `Bearer ${token}`, "Idempotency-Key": idempotencyKey },
-          body: form,
-        });
-        if (result.error instanceof FunctionsHttpError) {
-          const response = result.error.context as Response;
-          status = response.status;
-          body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-        } else if (!result.error) {
-          status = result.response?.status ?? 200;
-          body = result.data as Record<string, unknown>;
-        }
-      } catch {
-        status = 0;
-      }
-      this.count(status);
-      if (status === 200 || status === 202) {
-        this.accepted.push({
-          organizationId: String(body.organizationId),
-          eventId: String(body.eventId),
-          status,
-          attempts: attempt,
-          admins: form.admins.length,
-        });
-        return;
-      }
-      if ((status !== 0 && status < 500) || Date.now() > giveUpAt) {
-        this.refused.push(`HTTP ${status} after ${attempt} attempt(s): ${JSON.stringify(body).slice(0, 300)}`);
-        return;
-      }
-      this.retries += 1;
-      await delay(Math.min(2_000, 100 * 2 ** Math.min(attempt, 5)));
+    const outcome = await invokeUntilAnswered(this.client, this.target.keys, "organization-bootstrap", form, (status) => this.count(status));
+    this.retries += outcome.attempts - 1;
+    if (outcome.status === 200 || outcome.status === 202) {
+      this.accepted.push({
+        organizationId: String(outcome.body.organizationId),
+        eventId: String(outcome.body.eventId),
+        status: outcome.status,
+        attempts: outcome.attempts,
+        admins: form.admins.length,
+      });
+    } else {
+      this.refused.push(`HTTP ${outcome.status} after ${outcome.attempts} attempt(s): ${JSON.stringify(outcome.body).slice(0, 300)}`);
     }
+  }
+}
+
+/**
+ * One request as a frontend that must not lose a click sends it: a platform admin's token, one
+ * Idempotency-Key, retried with the same key (and body) after a 5xx or no answer, until a 2xx, a 4xx
+ * or GIVE_UP_MS. `count` sees every answer's status (0: none).
+ */
+async function invokeUntilAnswered(
+  client: SupabaseClient,
+  keys: SigningKeys,
+  functionName: string,
+  body: unknown,
+  count: (status: number) => void,
+): Promise<{ status: number; body: Record<string, unknown>; attempts: number }> {
+  const token = await signUserToken(keys, { appRole: PLATFORM_ADMIN_ROLE, sub: randomUUID(), ttlSeconds: 3600 });
+  const idempotencyKey = randomUUID();
+  const giveUpAt = Date.now() + GIVE_UP_MS;
+  for (let attempt = 1; ; attempt += 1) {
+    let status = 0;
+    let answer: Record<string, unknown> = {};
+    try {
+      const result = await client.functions.invoke(functionName, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Idempotency-Key": idempotencyKey },
+        body: body as Record<string, unknown>,
+      });
+      if (result.error instanceof FunctionsHttpError) {
+        const response = result.error.context as Response;
+        status = response.status;
+        answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+      } else if (!result.error) {
+        status = result.response?.status ?? 200;
+        answer = result.data as Record<string, unknown>;
+      }
+    } catch {
+      status = 0;
+    }
+    count(status);
+    if (status === 200 || status === 202 || (status !== 0 && status < 500) || Date.now() > giveUpAt) return { status, body: answer, attempts: attempt };
+    await delay(Math.min(2_000, 100 * 2 ** Math.min(attempt, 5)));
+  }
+}
+
+export interface AcceptedDeactivation {
+  readonly organizationId: string;
+  readonly eventId: string;
+  readonly status: 200 | 202;
+}
+
+/**
+ * Deactivation requests for `organizationIds` (active organizations), sent like the bootstraps and
+ * interleaved with them: the second trigger under the same faults.
+ */
+export class DeactivationStream {
+  readonly accepted: AcceptedDeactivation[] = [];
+  readonly refused: string[] = [];
+  readonly answers = new Map<number, number>();
+  retries = 0;
+  readonly done: Promise<void>;
+  private readonly client: SupabaseClient;
+
+  /** `pace(i)`: resolves when the i-th request (0-based) may go, so they spread over the bootstraps. */
+  constructor(target: StreamTarget, organizationIds: readonly string[], concurrency: number, pace: (index: number) => Promise<void> = () => Promise.resolve()) {
+    this.client = frontendClient(target.env.SUPABASE_URL, target.env.SUPABASE_ANON_KEY);
+    const queue = [...organizationIds];
+    let index = 0;
+    const caller = async () => {
+      for (let organizationId = queue.shift(); organizationId; organizationId = queue.shift()) {
+        await pace(index++);
+        const outcome = await invokeUntilAnswered(this.client, target.keys, "organization-deactivate",
+          { organizationId, reason: "chaos: deactivated during a fault" },
+          (status) => this.answers.set(status, (this.answers.get(status) ?? 0) + 1));
+        this.retries += outcome.attempts - 1;
+        if (outcome.status === 200 || outcome.status === 202) {
+          this.accepted.push({ organizationId, eventId: String(outcome.body.eventId), status: outcome.status });
+        } else {
+          this.refused.push(`${organizationId}: HTTP ${outcome.status} after ${outcome.attempts} attempt(s): ${JSON.stringify(outcome.body).slice(0, 300)}`);
+        }
+      }
+    };
+    this.done = Promise.all(Array.from({ length: Math.max(1, concurrency) }, caller)).then(() => undefined);
   }
 }
