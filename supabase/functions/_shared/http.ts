@@ -1,4 +1,5 @@
-import type { FieldIssue } from "@org-bootstrap/shared/bootstrap-request.ts";
+import type { z } from "zod";
+import { toFieldIssues, type FieldIssue } from "@org-bootstrap/shared/bootstrap-request.ts";
 
 /** CORS for the browser frontend: the headers supabase-js sends, plus Idempotency-Key. */
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
@@ -131,4 +132,28 @@ async function drain(reader: ReadableStreamDefaultReader<Uint8Array> | undefined
     size += value.byteLength;
   }
   await reader.cancel();
+}
+
+/**
+ * A JSON request body, validated: 415 unless Content-Type is application/json, 413 over `maxBytes`,
+ * 400 `invalid_json` for text that is not JSON, 422 `validation_failed` with each field's issue.
+ * `what` names the body in messages ("the form", "the request").
+ */
+export async function readJsonBody<S extends z.ZodType>(request: Request, schema: S, maxBytes: number, what: string): Promise<z.output<S>> {
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+    throw new UserError(415, "unsupported_media_type", `send ${what} as Content-Type: application/json`);
+  }
+  const text = await readLimitedText(request, maxBytes);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new UserError(400, "invalid_json", "the body is not valid JSON");
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    throw new UserError(422, "validation_failed", `${what} has invalid fields`, { issues: toFieldIssues(parsed.error) });
+  }
+  return parsed.data;
 }

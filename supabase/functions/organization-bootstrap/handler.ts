@@ -1,4 +1,4 @@
-import { bootstrapRequestSchema, toFieldIssues, type BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
+import { bootstrapRequestSchema } from "@org-bootstrap/shared/bootstrap-request.ts";
 import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
@@ -7,7 +7,7 @@ import type { BootstrapConfig } from "./config.ts";
 import { startDirectly, type ServeInfo } from "../_shared/direct-start.ts";
 import { workflowUrl } from "../_shared/function-config.ts";
 import type { BootstrapEventStore } from "./event-store.ts";
-import { CORS_HEADERS, ServerTiming, UserError, errorResponse, json, readLimitedText } from "../_shared/http.ts";
+import { CORS_HEADERS, ServerTiming, UserError, errorResponse, json, readJsonBody } from "../_shared/http.ts";
 import { IDEMPOTENCY_KEY_PATTERN, sha256Hex, uuidV5 } from "../_shared/identity.ts";
 import type { Log } from "../_shared/log.ts";
 import { RateLimiter } from "../_shared/rate-limit.ts";
@@ -31,25 +31,6 @@ export interface BootstrapResponse {
   readonly eventId: string;
   readonly status: "started" | "queued";
   readonly workflowUrl?: string;
-}
-
-async function parseBody(request: Request): Promise<BootstrapRequest> {
-  const contentType = request.headers.get("content-type") ?? "";
-  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-    throw new UserError(415, "unsupported_media_type", "send the form as Content-Type: application/json");
-  }
-  const text = await readLimitedText(request, MAX_BODY_BYTES);
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new UserError(400, "invalid_json", "the body is not valid JSON");
-  }
-  const parsed = bootstrapRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    throw new UserError(422, "validation_failed", "the form has invalid fields", { issues: toFieldIssues(parsed.error) });
-  }
-  return parsed.data;
 }
 
 /**
@@ -90,7 +71,7 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, 
     if (idempotencyKey !== null && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new UserError(400, "invalid_idempotency_key", "Idempotency-Key must be 1–200 visible ASCII characters");
     }
-    const form = await parseBody(request);
+    const form = await readJsonBody(request, bootstrapRequestSchema, MAX_BODY_BYTES, "the form");
     timing.mark("parse");
     const requestHash = await sha256Hex(JSON.stringify(form));
     const organizationId = idempotencyKey ? await uuidV5(`${caller.userId}:${idempotencyKey}`) : crypto.randomUUID();

@@ -1,11 +1,10 @@
-import { deactivationRequestSchema, type DeactivationRequest } from "@org-bootstrap/shared/deactivation-request.ts";
-import { toFieldIssues } from "@org-bootstrap/shared/bootstrap-request.ts";
+import { deactivationRequestSchema } from "@org-bootstrap/shared/deactivation-request.ts";
 import { organizationDeactivateTrigger, workflowStart } from "@org-bootstrap/shared/triggers/index.ts";
 import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { authorizeAdmin, type Caller, type TokenVerifier } from "../_shared/auth.ts";
 import { startDirectly, type ServeInfo } from "../_shared/direct-start.ts";
 import { workflowUrl } from "../_shared/function-config.ts";
-import { CORS_HEADERS, ServerTiming, UserError, errorResponse, json, readLimitedText } from "../_shared/http.ts";
+import { CORS_HEADERS, ServerTiming, UserError, errorResponse, json, readJsonBody } from "../_shared/http.ts";
 import { IDEMPOTENCY_KEY_PATTERN, sha256Hex } from "../_shared/identity.ts";
 import type { Log } from "../_shared/log.ts";
 import { RateLimiter } from "../_shared/rate-limit.ts";
@@ -30,25 +29,6 @@ export interface DeactivateResponse {
   readonly eventId: string;
   readonly status: "started" | "queued";
   readonly workflowUrl?: string;
-}
-
-async function parseBody(request: Request): Promise<DeactivationRequest> {
-  const contentType = request.headers.get("content-type") ?? "";
-  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-    throw new UserError(415, "unsupported_media_type", "send the request as Content-Type: application/json");
-  }
-  const text = await readLimitedText(request, MAX_BODY_BYTES);
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new UserError(400, "invalid_json", "the body is not valid JSON");
-  }
-  const parsed = deactivationRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    throw new UserError(422, "validation_failed", "the request has invalid fields", { issues: toFieldIssues(parsed.error) });
-  }
-  return parsed.data;
 }
 
 function refusal(reason: DeactivationRefusal, organizationId: string): UserError {
@@ -83,7 +63,7 @@ export function createDeactivateHandler(deps: DeactivateDeps): (request: Request
     if (idempotencyKey !== null && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new UserError(400, "invalid_idempotency_key", "Idempotency-Key must be 1–200 visible ASCII characters");
     }
-    const { organizationId, reason } = await parseBody(request);
+    const { organizationId, reason } = await readJsonBody(request, deactivationRequestSchema, MAX_BODY_BYTES, "the request");
     timing.mark("parse");
 
     // One write, also for a replay: the same key on the same stream returns the recorded event when

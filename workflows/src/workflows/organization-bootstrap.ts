@@ -6,7 +6,6 @@ import {
   log,
   proxyActivities,
   setCurrentDetails,
-  sleep,
   upsertMemo,
   upsertSearchAttributes,
   uuid4,
@@ -21,6 +20,7 @@ import { bootstrapWorkflowId, STARTED_BY, type StartedBy } from "@org-bootstrap/
 import type { BootstrapActivities } from "../activities/index.ts";
 import type { BootstrapRef, PlannedInvitation, RetryOrigin } from "../activities/types.ts";
 import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from "./failure-types.ts";
+import { readRecordedEvent } from "./recorded-event.ts";
 
 /** How long an invitation link stays valid. */
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -40,14 +40,6 @@ const steps = proxyActivities<BootstrapActivities>({
     nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES],
   },
 });
-
-/**
- * Pauses between reads of the recorded event. A legitimate start comes after its event is committed,
- * so the first read finds it; a start that comes first (a forged or early one) waits about a minute in
- * all, then the run ends having done nothing. Short on purpose: such a run holds the workflow id while
- * it waits.
- */
-export const RECORDED_EVENT_WAITS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000, 16_000, 20_000, 20_000];
 
 /** Undo steps retry without limit (still stopping on a non-retryable failure): undo must finish. */
 const undoSteps = proxyActivities<BootstrapActivities>({
@@ -115,21 +107,7 @@ export async function organizationBootstrapWorkflow(rawInput: BootstrapWorkflowI
   const retry = startedBy === "retry" ? retryOriginFromMemo(info.memo) : undefined;
   if (!startedBy) log.warn("no startedBy in the memo: the starter did not use bootstrapStartMetadata(); not recording the start");
   const begin = { organizationId, workflowId: info.workflowId, runId: info.runId, ...(startedBy ? { startedBy } : {}), ...(retry ? { retry } : {}) };
-  setCurrentDetails("reading the recorded event");
-  let recorded = await steps.beginBootstrap(begin);
-  for (const waitMs of RECORDED_EVENT_WAITS_MS) {
-    if (recorded) break;
-    setCurrentDetails("waiting for the recorded event: the start came before it");
-    await sleep(waitMs);
-    recorded = await steps.beginBootstrap(begin);
-  }
-  if (!recorded) {
-    throw ApplicationFailure.create({
-      type: FailureType.RecordedEventMissing,
-      message: `organization ${organizationId} has no recorded organization.bootstrap.initiated event: nothing was done (the start came without its event)`,
-      nonRetryable: true,
-    });
-  }
+  const recorded = await readRecordedEvent(`organization.bootstrap.initiated event of organization ${organizationId}`, () => steps.beginBootstrap(begin));
   if (eventIdHint && eventIdHint !== recorded.eventId) {
     log.warn("the start named another event than the recorded one; carrying out the recorded one", { eventIdHint, eventId: recorded.eventId });
   }

@@ -4,7 +4,7 @@ import { deactivateWorkflowId, STARTED_BY, type StartedBy } from "@org-bootstrap
 import type { BootstrapActivities } from "../activities/index.ts";
 import type { BootstrapRef } from "../activities/types.ts";
 import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from "./failure-types.ts";
-import { RECORDED_EVENT_WAITS_MS } from "./organization-bootstrap.ts";
+import { readRecordedEvent } from "./recorded-event.ts";
 
 /** What the workflow returns once the organization is deactivated. */
 export interface DeactivateWorkflowResult {
@@ -54,21 +54,7 @@ export async function organizationDeactivateWorkflow(rawInput: BootstrapWorkflow
   const startedBy = startedByFromMemo(info.memo);
   const begin = { organizationId, workflowId: info.workflowId, runId: info.runId, ...(startedBy ? { startedBy } : {}) };
 
-  setCurrentDetails("reading the recorded deactivation request");
-  let recorded = await steps.beginDeactivation(begin);
-  for (const waitMs of RECORDED_EVENT_WAITS_MS) {
-    if (recorded) break;
-    setCurrentDetails("waiting for the recorded request: the start came before it");
-    await sleep(waitMs);
-    recorded = await steps.beginDeactivation(begin);
-  }
-  if (!recorded) {
-    throw ApplicationFailure.create({
-      type: FailureType.RecordedEventMissing,
-      message: `organization ${organizationId} has no recorded organization.deactivation.requested event: nothing was done (the start came without its event)`,
-      nonRetryable: true,
-    });
-  }
+  const recorded = await readRecordedEvent(`organization.deactivation.requested event of organization ${organizationId}`, () => steps.beginDeactivation(begin));
   upsertMemo({ reason: recorded.reason, subdomain: recorded.subdomain, eventId: recorded.eventId });
   const ref: BootstrapRef = { workflowId: info.workflowId, runId: info.runId, organizationId, eventId: recorded.eventId };
 
