@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
+import { WORKFLOW_TRIGGERS } from "@org-bootstrap/shared/triggers/index.ts";
 import { benchForm } from "./system.ts";
 
 /**
@@ -24,19 +25,26 @@ export async function pendingCount(db: pg.Pool): Promise<number> {
 }
 
 /**
- * The floor (benchmark 1) starts workflows without writing workflow_started (that write is not part
- * of the floor), so its events look pending. Marks them started in one statement, so the reconciler
- * benchmarks begin with an empty pending set instead of first sweeping the floor's leftovers.
+ * The floors (benchmark 1, and the deactivation's) start workflows without writing workflow_started
+ * (that write is not part of a floor), so their events look pending. Marks every pending event of
+ * every declared trigger started, one statement per trigger (a stream may hold one pending event of
+ * each), so the reconciler benchmarks begin with an empty pending set instead of first sweeping the
+ * floors' leftovers.
  */
 export async function settleFloorLeftovers(db: pg.Pool): Promise<number> {
-  const { rowCount } = await db.query(
-    `insert into public.domain_events (stream_id, stream_type, stream_version, event_type, event_data, event_metadata)
-     select o.id, 'organization', 2, 'organization.bootstrap.workflow_started',
-            jsonb_build_object('workflowId', 'org-bootstrap-' || o.id, 'runId', md5(o.id::text), 'startedBy', 'edge'),
-            '{"source":"bench-floor"}'::jsonb
-       from public.organizations_projection o
-      where o.bootstrap_workflow_id is null`,
-  );
-  return rowCount ?? 0;
+  let settled = 0;
+  for (const trigger of WORKFLOW_TRIGGERS) {
+    const { rowCount } = await db.query(
+      `insert into public.domain_events (stream_id, stream_type, stream_version, event_type, event_data, event_metadata)
+       select a.stream_id, a.stream_type,
+              (select max(e.stream_version) from public.domain_events e where e.stream_type = a.stream_type and e.stream_id = a.stream_id) + 1,
+              $2, jsonb_build_object('workflowId', $3 || case when $4 = 'event' then a.event_id else a.stream_id end, 'runId', md5(a.event_id::text), 'startedBy', 'edge'),
+              jsonb_build_object('source', 'bench-floor', 'causation_id', a.event_id)
+         from private.events_awaiting_workflow a
+        where a.event_type = $1`,
+      [trigger.eventType, trigger.startedEventType, trigger.workflowIdPrefix, trigger.oneWorkflowPer],
+    );
+    settled += rowCount ?? 0;
+  }
+  return settled;
 }
-

@@ -126,7 +126,7 @@ export async function startBenchSystem(progress: Progress): Promise<BenchSystem>
     ports,
     ephemeral: false,
     worker: false,
-    functionsEnv: { BOOTSTRAP_RATE_BURST: "10000", BOOTSTRAP_RATE_PER_MINUTE: "100000" },
+    functionsEnv: { BOOTSTRAP_RATE_BURST: "10000", BOOTSTRAP_RATE_PER_MINUTE: "100000", DEACTIVATE_RATE_BURST: "10000", DEACTIVATE_RATE_PER_MINUTE: "100000" },
   }, progress);
   const env = readStackState(dataDir)?.env;
   if (!env) {
