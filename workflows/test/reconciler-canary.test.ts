@@ -24,7 +24,7 @@ before(async () => {
     RECONCILE_INTERVAL: "1h",
     RECONCILE_GRACE: "0s",
   }), harness.bundle);
-  await worker.extras.reconciler!.catchUp();
+  await worker.process.reconciler!.catchUp();
 });
 
 after(async () => {
@@ -55,7 +55,7 @@ test("canary: when Realtime silently stops delivering, a miss is detected within
     // The miss forced a resubscribe; the subscription looks fine again but is marked degraded until a canary returns.
     await eventually("the forced resubscribe", async () => ((await worker.metric("realtime_reconnects_total")) > reconnectsBefore ? true : undefined), 10_000);
     assert.equal(await worker.metric("realtime_state", { state: "degraded" }), 1);
-    const ready = await fetch(`${worker.extras.httpUrl}/readyz`);
+    const ready = await fetch(`${worker.process.httpUrl}/readyz`);
     assert.equal(ready.status, 200, "a degraded Realtime never makes the worker unready: the sweep covers it");
     const body = (await ready.json()) as { reconciler: { realtime: { state: string; degraded: boolean } } };
     assert.deepEqual([body.reconciler.realtime.state, body.reconciler.realtime.degraded], ["degraded", true]);

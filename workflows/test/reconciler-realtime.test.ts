@@ -28,7 +28,7 @@ before(async () => {
   // Only Realtime and the catch-up act here: the scheduled sweep waits an hour and leaves anything younger alone.
   worker = await startReconcilingWorker(reconcilerConfig(stack, { RECONCILE_INTERVAL: "1h", RECONCILE_GRACE: "1h", CANARY_ENABLED: "false" }), harness.bundle);
   // Bootstraps left without a workflow by earlier suites are started now, not during the timed tests.
-  await worker.extras.reconciler!.catchUp();
+  await worker.process.reconciler!.catchUp();
 });
 
 after(async () => {
@@ -158,7 +158,7 @@ test("the second trigger: a deactivation written in SQL (no edge function) gets 
 });
 
 test("/healthz, /readyz and /metrics report the worker, Temporal and Realtime", async () => {
-  const base = worker.extras.httpUrl;
+  const base = worker.process.httpUrl;
   const health = await fetch(`${base}/healthz`);
   assert.equal(health.status, 200);
   assert.deepEqual(await health.json(), { status: "ok" });

@@ -35,7 +35,7 @@ test("replicas: two workers receive the same events; each bootstrap gets one wor
   const config = { RECONCILE_SCHEDULE_ID: scheduleId, RECONCILE_INTERVAL: "2s", RECONCILE_GRACE: "1s", CANARY_ENABLED: "false" };
   replicas.push(await startReconcilingWorker(reconcilerConfig(stack, config), harness.bundle));
   replicas.push(await startReconcilingWorker(reconcilerConfig(stack, config), harness.bundle));
-  await Promise.all(replicas.map((r) => r.extras.reconciler!.catchUp()));
+  await Promise.all(replicas.map((r) => r.process.reconciler!.catchUp()));
   const [a, b] = replicas as [ReconcilingWorker, ReconcilingWorker];
   assert.ok(a.log.lines.some((l) => l.includes(`created Schedule ${scheduleId}`)), a.log.lines.join("\n"));
   assert.ok(b.log.lines.some((l) => l.includes(`updated Schedule ${scheduleId}`)), b.log.lines.join("\n"));

@@ -26,7 +26,7 @@ before(async () => {
 after(async () => {
   await realtimeFault(stack, "subscribe-delay?ms=100").catch(() => {});
   // Later suites count what their own sweeps start: leave no bootstrap of this file without its workflow.
-  await workers[0]?.extras.reconciler?.catchUp();
+  await workers[0]?.process.reconciler?.catchUp();
   for (const worker of workers) {
     await worker.stop();
     await deleteSchedule(harness.client, worker.config.reconciler.scheduleId);
@@ -35,7 +35,7 @@ after(async () => {
 });
 
 async function readyz(worker: ReconcilingWorker): Promise<{ status: number; body: { status: string; realtime?: string } }> {
-  const response = await fetch(`${worker.extras.httpUrl}/readyz`);
+  const response = await fetch(`${worker.process.httpUrl}/readyz`);
   return { status: response.status, body: (await response.json()) as { status: string; realtime?: string } };
 }
 

@@ -39,7 +39,7 @@ after(async () => {
 
 test("sweep rescue: with Realtime silent too, the Schedule's next sweep starts every workflow, started by sweep", async () => {
   const worker = await startWorker();
-  await worker.extras.reconciler!.catchUp(); // what earlier suites left is not this test's business
+  await worker.process.reconciler!.catchUp(); // what earlier suites left is not this test's business
   const startedBefore = await worker.metric("workflows_started_total", { trigger: "organization-bootstrap", path: "sweep" });
   await realtimeFault(stack, "pause");
   try {
@@ -109,7 +109,7 @@ test("gap: 100 bootstraps recorded with SQL while the worker is down all get one
   workflowIds.push(...recorded.map((b) => b.workflowId));
 
   const worker = await startWorker();
-  const reconciler = worker.extras.reconciler!;
+  const reconciler = worker.process.reconciler!;
   assert.ok(worker.log.lines.some((l) => l.includes("✅ Subscribed to workflow events via Supabase Realtime")), "startup waits for the first SUBSCRIBED");
   const subscribedAt = Date.parse(reconciler.status().realtime?.lastSubscribedAt ?? "");
   // The catch-up sweep that follows SUBSCRIBED finds them: they were committed before the subscription, so

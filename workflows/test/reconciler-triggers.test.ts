@@ -78,7 +78,7 @@ after(async () => {
 
 test("a test-only trigger: 20 events inserted in one SQL transaction get one workflow each through Realtime", async () => {
   const worker = await startWorker({ RECONCILE_INTERVAL: "1h", RECONCILE_GRACE: "1h" });
-  await worker.extras.reconciler!.catchUp(); // what earlier suites left is not this test's business
+  await worker.process.reconciler!.catchUp(); // what earlier suites left is not this test's business
   const before = await worker.metric("workflows_started_total", { trigger: "test-ping", path: "realtime" });
   const pings = await recordPingsInOneTransaction(env.dbUrl, trigger, 20);
   workflowIds.push(...pings.map((p) => p.workflowId));
@@ -98,7 +98,7 @@ test("a test-only trigger: with Realtime dropping its events, the catch-up sweep
     // ...until the socket drops and comes back: the catch-up sweep after SUBSCRIBED finds them.
     await realtimeFault(stack, "drop");
     const sweep = await eventually("the catch-up sweep that finds them", () =>
-      worker.extras.reconciler!.recentSweeps().find((s) => s.kind === "catch_up" && (s.found ?? 0) >= 20), 20_000);
+      worker.process.reconciler!.recentSweeps().find((s) => s.kind === "catch_up" && (s.found ?? 0) >= 20), 20_000);
     assert.equal(sweep.outcome, "ok");
     await assertOneWorkflowEach(pings, "sweep");
     assert.equal(await worker.metric("workflows_started_total", { trigger: "test-ping", path: "sweep" }), 20);
@@ -123,7 +123,7 @@ test("a test-only trigger: with the worker down, the Schedule's sweep starts eac
 
   // A worker returns without its own Realtime or catch-up (RECONCILER_ENABLED=false): only the Schedule's sweep can start them.
   const worker = await startWorker({ RECONCILER_ENABLED: "false", RECONCILE_SCHEDULE_ID: scheduleId });
-  assert.equal(worker.extras.reconciler, undefined);
+  assert.equal(worker.process.reconciler, undefined);
   await assertOneWorkflowEach(pings, "sweep");
   assert.ok(worker.log.lines.some((l) => /sweep \(schedule\) found \d+ trigger event/.test(l)), worker.log.lines.join("\n"));
 });

@@ -1,7 +1,6 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
 import type { Client } from "@temporalio/client";
 import { triggerIndex, WORKFLOW_TRIGGERS, type WorkflowTrigger } from "@org-bootstrap/shared/triggers/index.ts";
-import type { WorkerService, WorkerServiceContext } from "../worker/run-worker.ts";
 import { createReconcileActivities, type ReconcileActivities } from "./activities.ts";
 import { Canary } from "./canary.ts";
 import type { ReconcilerConfig } from "./config.ts";
@@ -44,10 +43,12 @@ export interface ReconcilerStatus {
 
 export interface Reconciler {
   readonly metrics: ReconcilerMetrics;
-  /** For startWorker's `extraActivities`: the reconcile workflow's activity. */
-  activities(context: Pick<WorkerServiceContext, "client" | "supabase">): ReconcileActivities;
-  /** For startWorker's `extraServices`: upserts the Schedule, subscribes to Realtime, runs the canary. */
-  service(context: WorkerServiceContext): Promise<WorkerService>;
+  /** The reconcile workflow's activity, registered with the worker (also where RECONCILER_ENABLED=false). */
+  readonly activities: ReconcileActivities;
+  /** Once the worker polls: upserts the Schedule, subscribes to Realtime, runs the canary and the stuck check. */
+  start(): Promise<void>;
+  /** Before the worker drains: everything start() began stops; in-flight starts and their records finish. Idempotent. */
+  stop(): Promise<void>;
   status(): ReconcilerStatus;
   /** The last few sweeps of this process, oldest first. */
   recentSweeps(): readonly SweepRecord[];
@@ -57,6 +58,10 @@ export interface Reconciler {
 
 export interface ReconcilerOptions {
   readonly config: ReconcilerConfig;
+  /** The worker's Temporal client: starts, describes, the Schedule. */
+  readonly client: Client;
+  /** The worker's service-role Supabase client: the pending set, the records, Realtime. */
+  readonly supabase: SupabaseClient;
   /** The worker's task queue, where the Schedule runs its sweeps. */
   readonly taskQueue: string;
   readonly log?: ReconcilerLog;
@@ -66,11 +71,6 @@ export interface ReconcilerOptions {
   readonly sweep?: Pick<SweepDeps, "pageSize" | "concurrency">;
 }
 
-interface Core {
-  readonly ensurer: WorkflowEnsurer;
-  readonly sweepDeps: SweepDeps;
-}
-
 /**
  * The safety net of the direct path, three ways over one "ensure the workflow" function:
  * Realtime (fast), a catch-up sweep after every (re)subscribe (what Realtime never delivers while
@@ -78,11 +78,19 @@ interface Core {
  * Every path starts the same idempotent request, so there is one workflow per event whoever wins.
  */
 export function createReconciler(options: ReconcilerOptions): Reconciler {
-  const { config } = options;
+  const { config, client, supabase } = options;
   const triggers = triggerIndex(options.triggers ?? WORKFLOW_TRIGGERS);
   const log = options.log ?? consoleLog();
   const metrics = options.metrics ?? new ReconcilerMetrics({ triggers: triggers.all.map((t) => t.name) });
-  let core: Core | undefined;
+  const ensurer = new WorkflowEnsurer({
+    starter: temporalStarter(client),
+    record: batchingWorkflowStartedRecorder(supabase),
+    metrics,
+    log,
+    triggers,
+    concurrency: options.sweep?.concurrency ?? config.concurrency,
+  });
+  const sweepDeps: SweepDeps = { readPending: pendingReader(supabase), ensurer, triggers, metrics, log, concurrency: config.concurrency, ...options.sweep };
   let listener: RealtimeListener | undefined;
   let canary: Canary | undefined;
   let stuckMonitor: StuckMonitor | undefined;
@@ -93,20 +101,6 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   };
   const active = new Set<Promise<unknown>>();
 
-  const coreFor = (client: Client, supabase: SupabaseClient): Core => {
-    if (core) return core;
-    const ensurer = new WorkflowEnsurer({
-      starter: temporalStarter(client),
-      record: batchingWorkflowStartedRecorder(supabase),
-      metrics,
-      log,
-      triggers,
-      concurrency: options.sweep?.concurrency ?? config.concurrency,
-    });
-    core = { ensurer, sweepDeps: { readPending: pendingReader(supabase), ensurer, triggers, metrics, log, concurrency: config.concurrency, ...options.sweep } };
-    return core;
-  };
-
   const track = <T>(promise: Promise<T>): Promise<T> => {
     active.add(promise);
     void promise.finally(() => active.delete(promise)).catch(() => undefined);
@@ -114,10 +108,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   };
 
   const runSweep = async (graceMs: number, kind: SweepKind, onPage?: () => void): Promise<SweepSummary> => {
-    if (!core) throw new Error("the reconciler has no clients yet: register its activities with startWorker");
     const startedAt = new Date();
     try {
-      const summary = await sweepPending({ ...core.sweepDeps, ...(onPage ? { onPage } : {}) }, graceMs, kind);
+      const summary = await sweepPending({ ...sweepDeps, ...(onPage ? { onPage } : {}) }, graceMs, kind);
       remember({
         kind, startedAt: startedAt.toISOString(), outcome: "ok", durationMs: summary.durationMs,
         found: summary.found, started: summary.started, pages: summary.pages,
@@ -155,18 +148,27 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     settleTimer = setTimeout(() => void catchUp(), SETTLE_SWEEP_DELAY_MS);
   };
 
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      canary?.stop();
+      await stuckMonitor?.stop();
+      clearTimeout(settleTimer);
+      await listener?.stop();
+      // In-flight ensures finish (each bounded by the Temporal call timeout) before the connection closes.
+      await Promise.allSettled([...active]);
+    })();
+    return stopping;
+  };
+
   return {
     metrics,
     catchUp,
+    activities: createReconcileActivities((graceMs, onPage) => runSweep(graceMs, "schedule", onPage)),
+    stop,
 
-    activities(context) {
-      coreFor(context.client, context.supabase);
-      return createReconcileActivities((graceMs, onPage) => runSweep(graceMs, "schedule", onPage));
-    },
-
-    async service(context) {
-      const { ensurer } = coreFor(context.client, context.supabase);
-      await upsertReconcileSchedule(context.client, {
+    async start() {
+      await upsertReconcileSchedule(client, {
         scheduleId: config.scheduleId,
         intervalMs: config.intervalMs,
         graceMs: config.graceMs,
@@ -174,7 +176,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       }, log);
 
       const realtime = new RealtimeListener({
-        supabase: context.supabase,
+        supabase,
         log,
         metrics,
         eventTypes: triggers.all.map((t) => t.eventType),
@@ -191,7 +193,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       realtime.start();
 
       stuckMonitor = new StuckMonitor({
-        sources: temporalAndStoreStuckSources(context.client, context.supabase),
+        sources: temporalAndStoreStuckSources(client, supabase),
         intervalMs: config.intervalMs,
         minQuietMs: config.stuckAfterMs,
         metrics,
@@ -204,7 +206,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
 
       if (config.canary.enabled) {
         canary = new Canary({
-          supabase: context.supabase,
+          supabase,
           log,
           metrics,
           intervalMs: config.canary.intervalMs,
@@ -219,18 +221,6 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         });
         canary.start();
       }
-
-      return {
-        name: "reconciler",
-        async stop() {
-          canary?.stop();
-          await stuckMonitor?.stop();
-          clearTimeout(settleTimer);
-          await realtime.stop();
-          // In-flight ensures finish (each bounded by the Temporal call timeout) before the connection closes.
-          await Promise.allSettled([...active]);
-        },
-      };
     },
 
     recentSweeps: () => [...sweeps],

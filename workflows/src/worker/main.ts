@@ -1,16 +1,19 @@
 /**
- * The worker process: `tsx workflows/src/worker/main.ts`. Validates its environment, checks
- * Supabase, connects to Temporal, polls the bootstrap task queue, and on SIGTERM/SIGINT drains
- * (in-flight activities finish), closes its connections and exits 0.
+ * The worker process: `tsx workflows/src/worker/main.ts`. Validates its environment, then runs the
+ * worker as worker-process.ts wires it (Supabase checked, Temporal connected, the reconciler built
+ * with both, /healthz /readyz /metrics, the worker polling, the reconciler beside it), and on
+ * SIGTERM/SIGINT drains (the reconciler stops, in-flight activities finish), closes its
+ * connections and exits 0.
  */
 import { formatEnvProblems, parseWorkerEnv } from "./env.ts";
-import type { RunningWorker } from "./run-worker.ts";
+import type { WorkerProcess } from "./worker-process.ts";
 
 function fail(message: string, fix?: string): never {
   process.stderr.write(`✖ ${message}\n${fix ? `  fix: ${fix}\n` : ""}`);
   process.exit(1);
 }
 
+// 1. The environment: every problem at once, with its fix.
 const parsed = parseWorkerEnv(process.env);
 if (!parsed.ok) {
   process.stderr.write(`${formatEnvProblems(parsed.problems)}\n`);
@@ -21,27 +24,16 @@ const { config } = parsed;
 // Loaded only once the environment is valid, so a bad environment prints nothing but its problems
 // (supabase-js, for one, warns about the Node version as it loads).
 const { DefaultLogger, Runtime } = await import("@temporalio/worker");
-const { checkSupabase, checkTriggerRegistry, StartupError } = await import("./preflight.ts");
-const { WORKFLOW_TRIGGERS } = await import("@org-bootstrap/shared/triggers/index.ts");
-const { consoleLog } = await import("../reconciler/log.ts");
-const { startWorker } = await import("./run-worker.ts");
-const { createServiceClient } = await import("./supabase-client.ts");
-const { prepareWorkerExtras } = await import("../reconciler/worker-setup.ts");
+const { StartupError } = await import("./preflight.ts");
+const { startWorkerProcess } = await import("./worker-process.ts");
 
-// Signals are ours: services (e.g. the reconciler) must stop before the worker drains.
+// Signals are ours: the reconciler must stop before the worker drains.
 Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(config.nodeEnv === "production" ? "INFO" : "WARN") });
 
-const supabase = createServiceClient(config.supabaseUrl, config.serviceRoleKey);
-let running: RunningWorker;
-let extras: Awaited<ReturnType<typeof prepareWorkerExtras>>;
+// 2. Everything else, wired top to bottom in worker-process.ts.
+let running: WorkerProcess;
 try {
-  await checkSupabase(supabase, config.supabaseUrl);
-  const log = consoleLog();
-  await checkTriggerRegistry(supabase, WORKFLOW_TRIGGERS, (message) => log.warn(message));
-  // The reconciler (Realtime, catch-up and scheduled sweeps, canary) for every trigger, and /healthz, /readyz, /metrics.
-  extras = await prepareWorkerExtras(config, log, WORKFLOW_TRIGGERS);
-  running = await startWorker({ config, supabase, ...extras.startOptions });
-  extras.attach(running);
+  running = await startWorkerProcess(config);
 } catch (error) {
   if (error instanceof StartupError) fail(error.message, error.fix);
   fail(`the worker could not start: ${error instanceof Error ? error.message : String(error)}`);
@@ -51,15 +43,16 @@ const where = config.providers.mode === "local" ? `local mode, outbox ${config.p
 process.stdout.write(
   `✔ worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}" at ${config.temporal.address} (${where})\n`,
 );
-process.stdout.write(`✔ worker HTTP on ${extras.httpUrl}: /healthz /readyz /metrics${extras.reconciler ? "" : " (reconciler off: RECONCILER_ENABLED=false)"}\n`);
+process.stdout.write(`✔ worker HTTP on ${running.httpUrl}: /healthz /readyz /metrics${running.reconciler ? "" : " (reconciler off: RECONCILER_ENABLED=false)"}\n`);
 
+// 3. Drain on a signal.
 let signalled = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     if (signalled) return; // a second Ctrl-C changes nothing: the drain is bounded by the worker's shutdownGraceTime
     signalled = true;
     process.stdout.write(`… ${signal}: finishing in-flight tasks, then exiting\n`);
-    running.shutdown().then(() => extras.close()).then(
+    running.shutdown().then(
       () => {
         process.stdout.write("✔ worker stopped\n");
         process.exit(0);

@@ -14,9 +14,8 @@ import { emitArgs, EVENT_TYPES, type BootstrapInitiated } from "@org-bootstrap/s
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import { WORKFLOW_TRIGGERS, type WorkflowTrigger } from "@org-bootstrap/shared/triggers/index.ts";
 import { memoryLog, type ReconcilerLog } from "../../src/reconciler/log.ts";
-import { prepareWorkerExtras, type WorkerExtras } from "../../src/reconciler/worker-setup.ts";
 import { parseWorkerEnv, type WorkerConfig } from "../../src/worker/env.ts";
-import { startWorker, type RunningWorker } from "../../src/worker/run-worker.ts";
+import { startWorkerProcess, type WorkerProcess } from "../../src/worker/worker-process.ts";
 import { tempOutbox } from "./workflow-harness.ts";
 
 // The SDK's INFO lines (every worker state change) would bury the test output; warnings still show.
@@ -54,38 +53,28 @@ export function reconcilerConfig(stack: StackEndpoints, env: Record<string, stri
 
 export interface ReconcilingWorker {
   readonly config: WorkerConfig;
-  readonly running: RunningWorker;
-  readonly extras: WorkerExtras;
+  /** The worker as main.ts runs it: its clients, its reconciler (undefined when disabled), its HTTP URL. */
+  readonly process: WorkerProcess;
   readonly log: ReconcilerLog & { readonly lines: string[] };
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   /** Stops the worker and the HTTP server; the Schedule is left (see deleteSchedule). */
   stop(): Promise<void>;
 }
 
-/** A worker as main.ts runs it (reconciler + /healthz /readyz /metrics), in this process, logging to memory. */
+/** A worker as main.ts runs it (worker-process.ts: reconciler + /healthz /readyz /metrics), in this process, logging to memory. */
 export async function startReconcilingWorker(
   config: WorkerConfig,
   bundle: WorkflowBundleWithSourceMap,
   triggers: readonly WorkflowTrigger[] = WORKFLOW_TRIGGERS,
 ): Promise<ReconcilingWorker> {
   const log = memoryLog();
-  const extras = await prepareWorkerExtras(config, log, triggers);
-  let running: RunningWorker;
-  try {
-    running = await startWorker({ config, workflowBundle: bundle, ...extras.startOptions });
-  } catch (error) {
-    await extras.close();
-    throw error;
-  }
-  extras.attach(running);
-  let stopped: Promise<void> | undefined;
+  const running = await startWorkerProcess(config, { log, triggers, workflowBundle: bundle });
   return {
     config,
-    running,
-    extras,
+    process: running,
     log,
-    metric: (name, labels = {}) => readMetric(extras.httpUrl, name, labels),
-    stop: () => (stopped ??= running.shutdown().then(() => extras.close())),
+    metric: (name, labels = {}) => readMetric(running.httpUrl, name, labels),
+    stop: () => running.shutdown(),
   };
 }
 
