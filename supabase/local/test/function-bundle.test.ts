@@ -16,6 +16,7 @@ import { bundleFunction, type FunctionBundle } from "../../../workflows/scripts/
 import { serveFunctionBundle, type ServedBundle } from "../../../workflows/scripts/serve-function-bundle.ts";
 import { loadSigningKeys } from "../src/auth/keys.ts";
 import { signUserToken } from "../src/auth/user-token.ts";
+import { eventually } from "../../../workflows/test/support/eventually.ts";
 import { stackEnv } from "./support/env.ts";
 
 const FUNCTION = "organization-bootstrap";
@@ -99,8 +100,12 @@ describe("organization-bootstrap as one bundled file", () => {
     const db = new pg.Client({ connectionString: env.dbUrl });
     await db.connect();
     try {
-      const { rows } = await db.query("select event_type from domain_events where stream_id = $1 order by stream_version", [data.organizationId]);
-      assert.deepEqual(rows.map((r) => r.event_type), ["organization.bootstrap.initiated", "organization.bootstrap.workflow_started"]);
+      // The start's record is written after the answer (off the request's path), so it is awaited.
+      const types = await eventually("the workflow_started record", async () => {
+        const { rows } = await db.query("select event_type from domain_events where stream_id = $1 order by stream_version", [data.organizationId]);
+        return rows.length >= 2 ? rows.map((r) => r.event_type) : undefined;
+      }, 5_000);
+      assert.deepEqual(types, ["organization.bootstrap.initiated", "organization.bootstrap.workflow_started"]);
     } finally {
       await db.end();
     }
