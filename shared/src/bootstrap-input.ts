@@ -2,7 +2,7 @@ import { z } from "zod";
 import { bootstrapInitiatedSchema, type BootstrapInitiated } from "./events/payloads.ts";
 import { BOOTSTRAP_TASK_QUEUE, type StartedBy } from "./workflow-contract.ts";
 import { organizationBootstrapTrigger } from "./triggers/organization-triggers.ts";
-import { workflowStart, type TriggerEventRef, type WorkflowStart } from "./triggers/workflow-trigger.ts";
+import { workflowStart, type TriggerEventRef, type TriggerEventRow, type WorkflowStart } from "./triggers/workflow-trigger.ts";
 import { EVENT_TYPES, ORGANIZATION_STREAM } from "./events/event-types.ts";
 
 /**
@@ -41,14 +41,8 @@ export interface BootstrapStartIdentity {
   readonly eventId: string;
 }
 
-/** The columns of a `domain_events` row the input is built from (as PostgREST and Realtime deliver them). */
-export interface BootstrapEventRow {
-  readonly id: string;
-  readonly stream_id: string;
-  readonly stream_type: string;
-  readonly event_type: string;
-  readonly event_data: unknown;
-}
+/** The columns of a `domain_events` row the input is built from: those any trigger reads. */
+export type BootstrapEventRow = TriggerEventRow;
 
 /** A stored `organization.bootstrap.initiated` event, validated: what the workflow carries out. */
 export interface RecordedBootstrap {

@@ -2,13 +2,14 @@ import { bootstrapRequestSchema } from "@org-bootstrap/shared/bootstrap-request.
 import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
-import { authorizeAdmin, type Caller, type TokenVerifier } from "../_shared/auth.ts";
+import { adminEndpoint, idempotencyKeyOf } from "../_shared/admin-endpoint.ts";
+import type { Caller, TokenVerifier } from "../_shared/auth.ts";
 import type { BootstrapConfig } from "./config.ts";
 import { startDirectly, type ServeInfo } from "../_shared/direct-start.ts";
 import { workflowUrl } from "../_shared/function-config.ts";
 import type { BootstrapEventStore } from "./event-store.ts";
-import { CORS_HEADERS, ServerTiming, UserError, errorResponse, json, readJsonBody } from "../_shared/http.ts";
-import { IDEMPOTENCY_KEY_PATTERN, sha256Hex, uuidV5 } from "../_shared/identity.ts";
+import { type ServerTiming, UserError, json, readJsonBody } from "../_shared/http.ts";
+import { sha256Hex, uuidV5 } from "../_shared/identity.ts";
 import type { Log } from "../_shared/log.ts";
 import { RateLimiter } from "../_shared/rate-limit.ts";
 import { readBootstrapStatus, type StatusReader } from "./status.ts";
@@ -67,10 +68,7 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, 
     if (!rate.ok) {
       throw new UserError(429, "rate_limited", "too many bootstrap requests: retry later", { retryAfterSeconds: rate.retryAfterSeconds });
     }
-    const idempotencyKey = request.headers.get("idempotency-key");
-    if (idempotencyKey !== null && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
-      throw new UserError(400, "invalid_idempotency_key", "Idempotency-Key must be 1–200 visible ASCII characters");
-    }
+    const idempotencyKey = idempotencyKeyOf(request);
     const form = await readJsonBody(request, bootstrapRequestSchema, MAX_BODY_BYTES, "the form");
     timing.mark("parse");
     const requestHash = await sha256Hex(JSON.stringify(form));
@@ -132,25 +130,9 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, 
     return json(200, { ...status, ...(link ? { workflowUrl: link } : {}) }, { "x-request-id": requestId });
   }
 
-  return async (request, info) => {
-    const requestId = request.headers.get("x-request-id")?.slice(0, 100) ?? crypto.randomUUID();
-    try {
-      if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
-      if (request.method !== "POST" && request.method !== "GET") {
-        throw new UserError(405, "method_not_allowed", "use POST to bootstrap or GET ?organizationId=… for its status");
-      }
-      const timing = new ServerTiming();
-      const caller = await authorizeAdmin(request, deps.verifyToken, config.BOOTSTRAP_ADMIN_ROLE);
-      timing.mark("auth");
-      return request.method === "POST" ? await post(request, info, caller, requestId, timing) : await get(new URL(request.url), caller, requestId);
-    } catch (error) {
-      if (error instanceof UserError) {
-        const response = errorResponse(error, requestId);
-        if (error.status === 405) response.headers.set("allow", "GET, POST, OPTIONS");
-        return response;
-      }
-      log.error("bootstrap request failed", { requestId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-      return json(500, { error: { code: "internal_error", message: "something went wrong on our side; it has been logged", requestId } }, { "x-request-id": requestId });
-    }
-  };
+  return adminEndpoint(
+    { what: "bootstrap", methods: ["GET", "POST"], methodHint: "use POST to bootstrap or GET ?organizationId=… for its status", adminRole: config.BOOTSTRAP_ADMIN_ROLE, verifyToken: deps.verifyToken, log },
+    ({ request, info, caller, requestId, timing }) =>
+      request.method === "POST" ? post(request, info, caller, requestId, timing) : get(new URL(request.url), caller, requestId),
+  );
 }

@@ -1,11 +1,12 @@
 import { deactivationRequestSchema } from "@org-bootstrap/shared/deactivation-request.ts";
 import { organizationDeactivateTrigger, workflowStart } from "@org-bootstrap/shared/triggers/index.ts";
 import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
-import { authorizeAdmin, type Caller, type TokenVerifier } from "../_shared/auth.ts";
+import { adminEndpoint, idempotencyKeyOf } from "../_shared/admin-endpoint.ts";
+import type { Caller, TokenVerifier } from "../_shared/auth.ts";
 import { startDirectly, type ServeInfo } from "../_shared/direct-start.ts";
 import { workflowUrl } from "../_shared/function-config.ts";
-import { CORS_HEADERS, ServerTiming, UserError, errorResponse, json, readJsonBody } from "../_shared/http.ts";
-import { IDEMPOTENCY_KEY_PATTERN, sha256Hex } from "../_shared/identity.ts";
+import { type ServerTiming, UserError, json, readJsonBody } from "../_shared/http.ts";
+import { sha256Hex } from "../_shared/identity.ts";
 import type { Log } from "../_shared/log.ts";
 import { RateLimiter } from "../_shared/rate-limit.ts";
 import type { DeactivateConfig } from "./config.ts";
@@ -59,10 +60,7 @@ export function createDeactivateHandler(deps: DeactivateDeps): (request: Request
     if (!rate.ok) {
       throw new UserError(429, "rate_limited", "too many deactivation requests: retry later", { retryAfterSeconds: rate.retryAfterSeconds });
     }
-    const idempotencyKey = request.headers.get("idempotency-key");
-    if (idempotencyKey !== null && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
-      throw new UserError(400, "invalid_idempotency_key", "Idempotency-Key must be 1–200 visible ASCII characters");
-    }
+    const idempotencyKey = idempotencyKeyOf(request);
     const { organizationId, reason } = await readJsonBody(request, deactivationRequestSchema, MAX_BODY_BYTES, "the request");
     timing.mark("parse");
 
@@ -100,23 +98,8 @@ export function createDeactivateHandler(deps: DeactivateDeps): (request: Request
     return json(status === "started" ? 200 : 202, response, { "x-request-id": requestId, ...timing.header() });
   }
 
-  return async (request, info) => {
-    const requestId = request.headers.get("x-request-id")?.slice(0, 100) ?? crypto.randomUUID();
-    try {
-      if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
-      if (request.method !== "POST") throw new UserError(405, "method_not_allowed", "use POST with { organizationId, reason }");
-      const timing = new ServerTiming();
-      const caller = await authorizeAdmin(request, deps.verifyToken, config.DEACTIVATE_ADMIN_ROLE);
-      timing.mark("auth");
-      return await post(request, info, caller, requestId, timing);
-    } catch (error) {
-      if (error instanceof UserError) {
-        const response = errorResponse(error, requestId);
-        if (error.status === 405) response.headers.set("allow", "POST, OPTIONS");
-        return response;
-      }
-      log.error("deactivation request failed", { requestId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-      return json(500, { error: { code: "internal_error", message: "something went wrong on our side; it has been logged", requestId } }, { "x-request-id": requestId });
-    }
-  };
+  return adminEndpoint(
+    { what: "deactivation", methods: ["POST"], methodHint: "use POST with { organizationId, reason }", adminRole: config.DEACTIVATE_ADMIN_ROLE, verifyToken: deps.verifyToken, log },
+    ({ request, info, caller, requestId, timing }) => post(request, info, caller, requestId, timing),
+  );
 }

@@ -1,14 +1,12 @@
 import { ApplicationFailure, Context, log } from "@temporalio/activity";
 import { WorkflowNotFoundError } from "@temporalio/client";
-import { ZodError } from "zod";
 import { recordedBootstrapFromEvent } from "@org-bootstrap/shared/bootstrap-input.ts";
-import { toFieldIssues } from "@org-bootstrap/shared/bootstrap-request.ts";
-import { EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
-import { organizationDeactivateTrigger, refFromEvent } from "@org-bootstrap/shared/triggers/index.ts";
+import { deactivationRequestedSchema, EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import { FailureType } from "../workflows/failure-types.ts";
 import { origin } from "./context.ts";
 import type { ActivityDeps } from "./deps.ts";
+import { invalidRecordedEvent } from "./recorded-event.ts";
 import type { BeginArgs, BootstrapRef } from "./types.ts";
 
 /** The recorded deactivation request, and what it applies to, as the store has them. */
@@ -19,30 +17,11 @@ export interface RecordedDeactivation {
   readonly subdomain: string;
 }
 
-/** Answers whether the organization's bootstrap run is still open; a fake in tests. */
-export type BootstrapRunOpen = (organizationId: string) => Promise<boolean>;
-
-/** Through the worker's own Temporal connection (the activity context's client). */
-export const temporalBootstrapRunOpen: BootstrapRunOpen = async (organizationId) => {
-  try {
-    const description = await Context.current().client.workflow.getHandle(bootstrapWorkflowId(organizationId)).describe();
-    return description.status.name === "RUNNING";
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
-    throw error;
-  }
-};
-
-function invalidRecorded(what: string, error: unknown): ApplicationFailure {
-  const problems = error instanceof ZodError ? toFieldIssues(error).map((issue) => `${issue.path} ${issue.message}`).join("; ") : String(error);
-  return ApplicationFailure.create({ type: FailureType.InvalidInput, message: `${what}: ${problems}`, nonRetryable: true });
-}
-
 /**
  * The deactivation's steps. Like the bootstrap's, each writes its event with a key
  * `${workflowId}:<step>`, so a retried activity (or a retried run) writes nothing twice.
  */
-export function deactivationActivities({ events, projections }: ActivityDeps, bootstrapRunOpen: BootstrapRunOpen = temporalBootstrapRunOpen) {
+export function deactivationActivities({ events, projections }: ActivityDeps) {
   return {
     /**
      * The deactivation's first step: reads the recorded `organization.deactivation.requested` event
@@ -53,12 +32,12 @@ export function deactivationActivities({ events, projections }: ActivityDeps, bo
     async beginDeactivation(args: BeginArgs): Promise<RecordedDeactivation | null> {
       const row = await events.readDeactivationRequested(args.organizationId);
       if (!row) return null;
+      // The read selected the stream and event type; the data is checked with the stored event's schema.
       let reason: string;
       try {
-        refFromEvent(organizationDeactivateTrigger, row);
-        reason = (organizationDeactivateTrigger.eventData.parse(row.event_data) as { reason: string }).reason;
+        reason = deactivationRequestedSchema.parse(row.event_data).reason;
       } catch (error) {
-        throw invalidRecorded(`the recorded event ${row.id} is not a valid deactivation request`, error);
+        throw invalidRecordedEvent(`the recorded event ${row.id} is not a valid deactivation request`, error);
       }
       const initiated = await events.readInitiated(args.organizationId);
       if (!initiated) {
@@ -72,7 +51,7 @@ export function deactivationActivities({ events, projections }: ActivityDeps, bo
       try {
         subdomain = recordedBootstrapFromEvent(initiated).request.subdomain;
       } catch (error) {
-        throw invalidRecorded(`the recorded bootstrap ${initiated.id} is not valid`, error);
+        throw invalidRecordedEvent(`the recorded bootstrap ${initiated.id} is not valid`, error);
       }
       if (args.startedBy) {
         const ref: BootstrapRef = { workflowId: args.workflowId, runId: args.runId, organizationId: args.organizationId, eventId: row.id };
@@ -85,9 +64,15 @@ export function deactivationActivities({ events, projections }: ActivityDeps, bo
       return { eventId: row.id, reason, subdomain };
     },
 
-    /** True while the organization's bootstrap run is open: the deactivation waits for it to close. */
+    /** True while the organization's bootstrap run is open (asked through the worker's own connection): the deactivation waits for it to close. */
     async bootstrapRunOpen(ref: BootstrapRef): Promise<boolean> {
-      return bootstrapRunOpen(ref.organizationId);
+      try {
+        const description = await Context.current().client.workflow.getHandle(bootstrapWorkflowId(ref.organizationId)).describe();
+        return description.status.name === "RUNNING";
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      }
     },
 
     /** Revokes every invitation still open (pending or sent), whichever run created it. Resolves with how many it revoked. */

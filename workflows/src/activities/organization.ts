@@ -1,11 +1,9 @@
-import { ApplicationFailure, log } from "@temporalio/activity";
-import { ZodError } from "zod";
+import { log } from "@temporalio/activity";
 import { recordedBootstrapFromEvent, type RecordedBootstrap } from "@org-bootstrap/shared/bootstrap-input.ts";
-import { toFieldIssues } from "@org-bootstrap/shared/bootstrap-request.ts";
 import { EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
-import { FailureType } from "../workflows/failure-types.ts";
 import type { DnsRecord } from "../providers/types.ts";
 import { origin } from "./context.ts";
+import { invalidRecordedEvent } from "./recorded-event.ts";
 import type { ActivityDeps } from "./deps.ts";
 import type { BeginArgs, BootstrapRef, FailureArgs, SubdomainArgs } from "./types.ts";
 
@@ -29,12 +27,7 @@ export function organizationActivities({ events, projections, providers }: Activ
       try {
         recorded = recordedBootstrapFromEvent(row);
       } catch (error) {
-        const problems = error instanceof ZodError ? toFieldIssues(error).map((issue) => `${issue.path} ${issue.message}`).join("; ") : String(error);
-        throw ApplicationFailure.create({
-          type: FailureType.InvalidInput,
-          message: `the recorded event ${row.id} is not a valid bootstrap request: ${problems}`,
-          nonRetryable: true,
-        });
+        throw invalidRecordedEvent(`the recorded event ${row.id} is not a valid bootstrap request`, error);
       }
       if (args.startedBy) {
         const ref: BootstrapRef = { workflowId: args.workflowId, runId: args.runId, organizationId: args.organizationId, eventId: recorded.eventId };

@@ -11,16 +11,13 @@ import {
   uuid4,
   workflowInfo,
 } from "@temporalio/workflow";
-import {
-  bootstrapWorkflowIdentitySchema,
-  type BootstrapWorkflowInput,
-  type BootstrapWorkflowResult,
-} from "@org-bootstrap/shared/bootstrap-input.ts";
-import { bootstrapWorkflowId, STARTED_BY, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
+import type { BootstrapWorkflowInput, BootstrapWorkflowResult } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { BootstrapActivities } from "../activities/index.ts";
 import type { BootstrapRef, PlannedInvitation, RetryOrigin } from "../activities/types.ts";
 import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from "./failure-types.ts";
 import { readRecordedEvent } from "./recorded-event.ts";
+import { organizationStart, startedByFromMemo } from "./start-identity.ts";
 
 /** How long an invitation link stays valid. */
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -46,11 +43,6 @@ const undoSteps = proxyActivities<BootstrapActivities>({
   startToCloseTimeout: "1 minute",
   retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "5 minutes" },
 });
-
-function startedByFromMemo(memo: Record<string, unknown> | undefined): StartedBy | undefined {
-  const value = memo?.startedBy;
-  return (STARTED_BY as readonly unknown[]).includes(value) ? (value as StartedBy) : undefined;
-}
 
 /** What `bootstrap:retry` put in the memo of the run it started (attribution only, never business data). */
 function retryOriginFromMemo(memo: Record<string, unknown> | undefined): RetryOrigin | undefined {
@@ -89,18 +81,7 @@ interface Compensation {
  */
 export async function organizationBootstrapWorkflow(rawInput: BootstrapWorkflowInput): Promise<BootstrapWorkflowResult> {
   const info = workflowInfo();
-  const parsed = bootstrapWorkflowIdentitySchema.safeParse(rawInput);
-  if (!parsed.success || info.workflowId !== bootstrapWorkflowId(parsed.data.organizationId)) {
-    // Nothing has been done and nothing can be: the starter has a bug. Fail loudly, write nothing.
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      message: parsed.success
-        ? `workflow id ${info.workflowId} is not ${bootstrapWorkflowId(parsed.data.organizationId)}`
-        : `invalid input: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(input)"} ${i.message}`).join("; ")}`,
-      nonRetryable: true,
-    });
-  }
-  const { organizationId, eventId: eventIdHint } = parsed.data;
+  const { organizationId, eventId: eventIdHint } = organizationStart(rawInput, bootstrapWorkflowId);
 
   // Every business field comes from the store, never from the start: whoever sent the start.
   const startedBy = startedByFromMemo(info.memo);

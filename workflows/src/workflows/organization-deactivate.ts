@@ -1,10 +1,11 @@
-import { ApplicationFailure, log, proxyActivities, setCurrentDetails, sleep, upsertMemo, workflowInfo } from "@temporalio/workflow";
-import { bootstrapWorkflowIdentitySchema, type BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
-import { deactivateWorkflowId, STARTED_BY, type StartedBy } from "@org-bootstrap/shared/workflow-contract.ts";
+import { log, proxyActivities, setCurrentDetails, sleep, upsertMemo, workflowInfo } from "@temporalio/workflow";
+import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { deactivateWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { BootstrapActivities } from "../activities/index.ts";
 import type { BootstrapRef } from "../activities/types.ts";
-import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from "./failure-types.ts";
+import { NON_RETRYABLE_FAILURE_TYPES } from "./failure-types.ts";
 import { readRecordedEvent } from "./recorded-event.ts";
+import { organizationStart, startedByFromMemo } from "./start-identity.ts";
 
 /** What the workflow returns once the organization is deactivated. */
 export interface DeactivateWorkflowResult {
@@ -27,11 +28,6 @@ const steps = proxyActivities<BootstrapActivities>({
 /** Between looks at a bootstrap that is still running: soon at first, then every 30 s (a bootstrap out of attempts runs ~15 min). */
 export const BOOTSTRAP_WAITS_MS: readonly number[] = [1_000, 2_000, 5_000, 10_000, 30_000];
 
-function startedByFromMemo(memo: Record<string, unknown> | undefined): StartedBy | undefined {
-  const value = memo?.startedBy;
-  return (STARTED_BY as readonly unknown[]).includes(value) ? (value as StartedBy) : undefined;
-}
-
 /**
  * Deactivates one organization, as its recorded `organization.deactivation.requested` event asks
  * (the start names only the organization): waits for its bootstrap run to close, revokes every open
@@ -40,17 +36,7 @@ function startedByFromMemo(memo: Record<string, unknown> | undefined): StartedBy
  */
 export async function organizationDeactivateWorkflow(rawInput: BootstrapWorkflowInput): Promise<DeactivateWorkflowResult> {
   const info = workflowInfo();
-  const parsed = bootstrapWorkflowIdentitySchema.safeParse(rawInput);
-  if (!parsed.success || info.workflowId !== deactivateWorkflowId(parsed.data.organizationId)) {
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      message: parsed.success
-        ? `workflow id ${info.workflowId} is not ${deactivateWorkflowId(parsed.data.organizationId)}`
-        : `invalid input: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(input)"} ${i.message}`).join("; ")}`,
-      nonRetryable: true,
-    });
-  }
-  const { organizationId } = parsed.data;
+  const { organizationId } = organizationStart(rawInput, deactivateWorkflowId);
   const startedBy = startedByFromMemo(info.memo);
   const begin = { organizationId, workflowId: info.workflowId, runId: info.runId, ...(startedBy ? { startedBy } : {}) };
 
