@@ -1,6 +1,6 @@
 /**
  * The gRPC-web codec's cases, written once and run by both runtimes
- * (grpc-web.test.ts under Node, grpc-web.deno.test.ts under Deno) to prove the codec is
+ * (grpc-web.unit.test.ts under Node, grpc-web.unit.deno.test.ts under Deno) to prove the codec is
  * runtime-neutral. Only node:assert/strict, which Deno also provides.
  */
 import assert from "node:assert/strict";

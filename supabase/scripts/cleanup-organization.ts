@@ -9,7 +9,6 @@
  * set, it uses the running local stack (`npm start`) and says so.
  */
 import { parseArgs } from "node:util";
-import WebSocket from "ws";
 import { defaultStackOptions } from "../local/src/config.ts";
 import { isProcessAlive, readStackState } from "../local/src/state.ts";
 
@@ -70,7 +69,6 @@ async function main(): Promise<void> {
   const { createClient } = await import("@supabase/supabase-js");
   const supabase = createClient(url, serviceRoleKey, {
     auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as never },
   });
   const { data, error } = await supabase.rpc("maintenance_delete_organization", target);
   if (error) fail(`cleanup failed: ${error.message}${error.code ? ` (${error.code})` : ""}`, error.hint ?? undefined);

@@ -39,9 +39,9 @@ export interface BuiltArtifact {
 
 /**
  * Packages kept out of the worker's bundle. @temporalio/*: native code and files the SDK reads at
- * runtime. bufferutil, utf-8-validate: optional native speed-ups `ws` tries to require (absent is fine).
+ * runtime. Everything else the worker imports is inside the bundle.
  */
-export const WORKER_EXTERNALS = ["@temporalio/*", "bufferutil", "utf-8-validate"];
+export const WORKER_EXTERNALS = ["@temporalio/*"];
 
 /**
  * CommonJS dependencies (ws, prom-client, protobufjs) call `require` for Node builtins; in an ES
@@ -55,7 +55,7 @@ const nodeBundle = (entry: string, outfile: string, external: string[]): BuildOp
   bundle: true,
   platform: "node",
   format: "esm",
-  target: "node20",
+  target: "node26",
   // Linked source maps: `node --enable-source-maps` (the Dockerfiles' CMD) prints stack traces in the sources.
   sourcemap: "linked",
   external,

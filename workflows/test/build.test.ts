@@ -12,7 +12,6 @@ import path from "node:path";
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { Client, Connection } from "@temporalio/client";
 import pg from "pg";
-import WebSocket from "ws";
 import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { emitArgs, EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
 import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
@@ -73,7 +72,6 @@ describe("the built worker and proxy on the local stack", () => {
     outbox = fs.mkdtempSync(path.join(os.tmpdir(), "outbox-"));
     supabase = createClient(required("SUPABASE_URL"), required("SUPABASE_SERVICE_ROLE_KEY"), {
       auth: { persistSession: false },
-      realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
     });
     db = new pg.Client({ connectionString: required("SUPABASE_DB_URL") });
     await db.connect();
@@ -132,7 +130,7 @@ describe("the built worker and proxy on the local stack", () => {
     assert.ok(fs.readdirSync(outbox).length > 0, "the local email provider wrote the invitation");
 
     assert.equal(await worker.stop(), 0, worker.output());
-    assert.match(worker.output(), /✔ worker stopped/);
+    assert.match(worker.output(), /"msg":"worker stopped"/);
     assert.equal(await proxy.stop(), 0, proxy.output());
   });
 

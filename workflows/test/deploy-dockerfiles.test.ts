@@ -10,41 +10,8 @@ import path from "node:path";
 import yaml from "js-yaml";
 import { DEFAULT_OUT_DIR, REPO_ROOT, WORKFLOWS_DIR } from "../scripts/artifacts.ts";
 import { builtArtifacts } from "./support/built.ts";
-
-interface Instruction {
-  readonly keyword: string;
-  readonly args: string;
-}
-
-interface Stage {
-  readonly from: string;
-  readonly name?: string;
-  readonly instructions: Instruction[];
-}
-
-/** Dockerfile → stages of instructions (comments dropped, `\` continuations joined). */
-function parseDockerfile(file: string): Stage[] {
-  const lines = fs.readFileSync(file, "utf8").split("\n").filter((line) => !/^\s*#/.test(line));
-  const joined = lines.join("\n").replace(/\\\n/g, " ");
-  const stages: Stage[] = [];
-  for (const line of joined.split("\n")) {
-    const match = /^\s*([A-Za-z]+)\s+(.*)$/.exec(line);
-    if (!match) continue;
-    const keyword = match[1]!.toUpperCase();
-    const args = match[2]!.trim();
-    if (keyword === "FROM") {
-      const [image, , name] = args.split(/\s+/);
-      stages.push({ from: image!, ...(name ? { name } : {}), instructions: [] });
-    } else {
-      assert.ok(stages.length > 0, `${path.basename(file)}: ${keyword} before FROM`);
-      stages.at(-1)!.instructions.push({ keyword, args });
-    }
-  }
-  return stages;
-}
-
-const all = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword);
-const last = (stage: Stage, keyword: string) => all(stage, keyword).at(-1)?.args;
+import { all, last, parseDockerfile, type Stage } from "./support/dockerfile.ts";
+import { projectNodeMajor } from "./support/project-node.ts";
 
 /** `ENV A=1 B=2` → {A: "1", B: "2"}. */
 function envOf(stage: Stage): Record<string, string> {
@@ -88,10 +55,11 @@ for (const [service, deployment] of [["worker", "worker"], ["proxy", "proxy"]] a
       outDir = builtArtifacts();
     });
 
-    test("multi-stage: the build stage runs `npm ci` and `npm run build`; the runtime is Node LTS slim, non-root", () => {
+    test("multi-stage: the build stage runs `npm ci` and `npm run build`'s script; every stage runs the project's Node major, slim, and the runtime is non-root", () => {
       assert.ok(build && stages.length >= 2, "a build stage and a separate runtime stage");
-      assert.deepEqual(all(build, "RUN").map((r) => r.args.split(/\s+/).slice(0, 3).join(" ")), ["npm ci --no-audit", "npm run build"]);
-      for (const stage of stages) assert.match(stage.from, /^node:(20|22)-bookworm-slim$/, "Node LTS, Debian slim");
+      const buildScript = /\S+\.ts$/.exec(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).scripts.build)?.[0];
+      assert.deepEqual(all(build, "RUN").map((r) => r.args.split(/\s+/)[0] === "npm" ? r.args.split(/\s+/).slice(0, 2).join(" ") : r.args), ["npm ci", `node --import tsx ${buildScript}`]);
+      for (const stage of stages) assert.equal(stage.from, `node:${projectNodeMajor()}-bookworm-slim`, "the Node major the tests run on, Debian slim");
       assert.equal(last(runtime, "USER"), "node");
       assert.equal(envOf(runtime).NODE_ENV, "production");
       // What the runtime installs, it installs without devDependencies.

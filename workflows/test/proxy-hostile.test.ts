@@ -261,7 +261,7 @@ describe("against a recording upstream", () => {
   before(async () => {
     forwarded = [];
     upstream = http2.createServer();
-    upstream.on("stream", (stream, headers) => {
+    upstream.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
       forwarded.push(String(headers[":path"]));
       stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "5", "grpc-message": "recorded" }, { endStream: true });
     });

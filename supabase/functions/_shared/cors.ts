@@ -1,6 +1,6 @@
 /**
  * CORS for functions called from a browser through supabase-js. The header list is supabase-js's
- * own (`@supabase/supabase-js/cors`, kept in sync by cors.test.ts) plus `idempotency-key`, which
+ * own (`@supabase/supabase-js/cors`, kept in sync by cors.unit.test.ts) plus `idempotency-key`, which
  * the product's frontend sends; self-contained so any function can import it whatever its deno.json.
  */
 export const corsHeaders: Readonly<Record<string, string>> = {

@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import WebSocket from "ws";
 import { createClient } from "@supabase/supabase-js";
 import { SignJWT, generateKeyPair } from "jose";
 import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
@@ -22,7 +21,6 @@ const run = promisify(execFile);
 const auth = () =>
   createClient(env.supabaseUrl, env.anonKey, {
     auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
   }).auth;
 
 /** `npm run token -- …` without npm's banner: the same script, run by tsx. */

@@ -10,7 +10,6 @@ import http from "node:http";
 import path from "node:path";
 import { once } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
-import WebSocket from "ws";
 import { createClient as createSupabaseClient, FunctionsHttpError, type SupabaseClient } from "@supabase/supabase-js";
 import { FunctionsClient } from "@supabase/functions-js";
 import { loadSigningKeys, type SigningKeys } from "../src/auth/keys.ts";
@@ -20,9 +19,9 @@ import { stackEnv } from "./support/env.ts";
 
 const env = stackEnv();
 
-/** supabase-js as an app would build it on Node 20 (no global WebSocket: Realtime needs `ws`). */
+/** supabase-js as an app would build it. */
 const createClient = (url: string, key: string, options: Parameters<typeof createSupabaseClient>[2] = {}) =>
-  createSupabaseClient(url, key, { ...options, auth: { persistSession: false }, realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket } });
+  createSupabaseClient(url, key, { ...options, auth: { persistSession: false } });
 
 interface Echo {
   pid: number;

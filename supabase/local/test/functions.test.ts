@@ -6,7 +6,6 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import WebSocket from "ws";
 import { createClient as createSupabaseClient, FunctionsHttpError } from "@supabase/supabase-js";
 import { FunctionsClient } from "@supabase/functions-js";
 import { SignJWT, generateKeyPair } from "jose";
@@ -20,9 +19,9 @@ import { stackEnv } from "./support/env.ts";
 
 const env = stackEnv();
 
-/** supabase-js as an app would build it on Node 20 (no global WebSocket: Realtime needs `ws`). */
+/** supabase-js as an app would build it. */
 const createClient = (url: string, key: string, options: Parameters<typeof createSupabaseClient>[2] = {}) =>
-  createSupabaseClient(url, key, { ...options, auth: { persistSession: false }, realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket } });
+  createSupabaseClient(url, key, { ...options, auth: { persistSession: false } });
 
 /** What the stack must inject into every function (stack.ts `functionsEnv` may add more). */
 const INJECTED = ["SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY", "SUPABASE_DB_URL", "SUPABASE_JWKS", "TEMPORAL_PROXY_URL", "TEMPORAL_NAMESPACE"];

@@ -9,7 +9,6 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import pg from "pg";
-import WebSocket from "ws";
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { loadSigningKeys } from "../src/auth/keys.ts";
 import { createRealtimeService } from "../src/gateway/realtime/index.ts";
@@ -60,7 +59,6 @@ before(async () => {
   const { port } = server.address() as AddressInfo;
   client = createClient(`http://127.0.0.1:${port}`, env.serviceRoleKey, {
     auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as never },
   });
 });
 

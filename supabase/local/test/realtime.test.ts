@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import pg from "pg";
-import WebSocket from "ws";
 import { createClient, type RealtimeChannel, type RealtimePostgresChangesPayload, type SupabaseClient } from "@supabase/supabase-js";
 import { loadSigningKeys } from "../src/auth/keys.ts";
 import { signUserToken } from "../src/auth/user-token.ts";
@@ -35,7 +34,7 @@ after(async () => {
 function connect(key: string, options: { vsn?: string } = {}): SupabaseClient {
   const client = createClient(env.supabaseUrl, key, {
     auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as never, ...(options.vsn ? { vsn: options.vsn } : {}) },
+    realtime: { ...(options.vsn ? { vsn: options.vsn } : {}) },
   });
   clients.push(client);
   return client;
@@ -49,7 +48,6 @@ function connect(key: string, options: { vsn?: string } = {}): SupabaseClient {
 async function connectAs(key: string, accessToken: string): Promise<SupabaseClient> {
   const client = createClient(env.supabaseUrl, key, {
     accessToken: async () => accessToken,
-    realtime: { transport: WebSocket as never },
   });
   clients.push(client);
   await client.realtime.setAuth();

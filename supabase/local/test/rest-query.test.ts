@@ -7,7 +7,6 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import pg from "pg";
-import WebSocket from "ws";
 import { createClient } from "@supabase/supabase-js";
 import { loadSigningKeys } from "../src/auth/keys.ts";
 import { signUserToken } from "../src/auth/user-token.ts";
@@ -28,7 +27,6 @@ const lateFn = `rq_late_${suffix}`;
 function client(apiKey: string, token?: string) {
   return createClient(env.supabaseUrl, apiKey, {
     auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as never },
     ...(token ? { global: { headers: { Authorization: `Bearer ${token}` } } } : {}),
   });
 }

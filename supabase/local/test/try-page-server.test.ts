@@ -12,7 +12,6 @@ import os from "node:os";
 import path from "node:path";
 import { once } from "node:events";
 import { createClient, type RealtimePostgresChangesPayload, type SupabaseClient } from "@supabase/supabase-js";
-import WebSocket from "ws";
 import { APP_ROLE_CLAIM, PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
 import { emitArgs, EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
 import { loadSigningKeys } from "../src/auth/keys.ts";
@@ -124,7 +123,6 @@ describe("Realtime on the projections (what the page subscribes to)", () => {
     const token = await signUserToken(keys, { appRole, sub: crypto.randomUUID() });
     const client = createClient(env.supabaseUrl, env.anonKey, {
       accessToken: async () => token,
-      realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
     });
     await client.realtime.setAuth(token);
     const received: Array<RealtimePostgresChangesPayload<Record<string, unknown>>> = [];
@@ -152,7 +150,7 @@ describe("Realtime on the projections (what the page subscribes to)", () => {
   }
 
   test("a platform admin receives projection changes; a signed-in non-admin subscribes and receives nothing (RLS)", async () => {
-    const service = createClient(env.supabaseUrl, env.serviceRoleKey, { auth: { persistSession: false }, realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket } });
+    const service = createClient(env.supabaseUrl, env.serviceRoleKey, { auth: { persistSession: false } });
     const admin = await subscriber(PLATFORM_ADMIN_ROLE);
     const viewer = await subscriber("viewer");
     const created: string[] = [];

@@ -20,7 +20,6 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import WebSocket from "ws";
 import { createClient, type RealtimePostgresChangesPayload, type SupabaseClient } from "@supabase/supabase-js";
 import { EVENT_TYPES } from "@org-bootstrap/shared/events/index.ts";
 import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
@@ -244,14 +243,12 @@ async function subscriber(who: "platform_admin" | "service_role", tables: readon
   if (who === "service_role") {
     client = createClient(env.supabaseUrl, env.serviceRoleKey, {
       auth: { persistSession: false, autoRefreshToken: false },
-      realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
     });
   } else {
     const keys = await loadSigningKeys(env.dataDir, `${env.supabaseUrl}/auth/v1`);
     const token = await signUserToken(keys, { appRole: PLATFORM_ADMIN_ROLE, sub: crypto.randomUUID() });
     client = createClient(env.supabaseUrl, env.anonKey, {
       accessToken: async () => token,
-      realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
     });
     await client.realtime.setAuth(token);
   }

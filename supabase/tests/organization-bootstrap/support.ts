@@ -5,7 +5,6 @@ import os from "node:os";
 import path from "node:path";
 import { after, before } from "node:test";
 import pg from "pg";
-import WebSocket from "ws";
 import { createClient, FunctionsHttpError, type SupabaseClient } from "@supabase/supabase-js";
 import { Client, Connection } from "@temporalio/client";
 import { loadSigningKeys } from "../../local/src/auth/keys.ts";
@@ -38,8 +37,7 @@ export async function userToken(appRole: string = PLATFORM_ADMIN_ROLE, ttlSecond
 /** The frontend's client: the anon key plus the signed-in user's access token. */
 export function frontend(): SupabaseClient {
   const env = stackEnv();
-  // Node 20 has no global WebSocket; supabase-js needs one to construct its Realtime client.
-  return createClient(env.supabaseUrl, env.anonKey, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket } });
+  return createClient(env.supabaseUrl, env.anonKey, { auth: { persistSession: false, autoRefreshToken: false } });
 }
 
 export interface InvokeResult {

@@ -1,4 +1,3 @@
-import WebSocket from "ws";
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { APP_ROLE_CLAIM, PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
 import { loadSigningKeys } from "../../local/src/auth/keys.ts";
@@ -9,7 +8,6 @@ import { stackEnv } from "../../local/test/support/env.ts";
 export function supabaseClient(apiKey: string, token?: string): SupabaseClient {
   return createClient(stackEnv().supabaseUrl, apiKey, {
     auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as never },
     ...(token ? { global: { headers: { Authorization: `Bearer ${token}` } } } : {}),
   });
 }

@@ -1,5 +1,4 @@
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
-import WebSocket from "ws";
 
 /**
  * The worker's only way into Supabase: HTTP (PostgREST) and Realtime, both of which work behind a
@@ -10,7 +9,5 @@ export function createServiceClient(supabaseUrl: string, serviceRoleKey: string)
   return createClient(supabaseUrl, serviceRoleKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     global: { headers: { "x-application-name": "temporal-worker" } },
-    // Node 20 has no global WebSocket; realtime-js takes the `ws` implementation instead.
-    realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
   });
 }

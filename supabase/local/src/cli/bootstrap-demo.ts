@@ -1,5 +1,4 @@
 import { createClient, FunctionsHttpError } from "@supabase/supabase-js";
-import WebSocket from "ws";
 import { setTimeout as delay } from "node:timers/promises";
 import type { StackEnv } from "../stack.ts";
 
@@ -40,7 +39,6 @@ export async function bootstrapAndFollow(
 ): Promise<BootstrapOutcome> {
   const frontend = createClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, {
     auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as never },
   });
   const { data, error } = await frontend.functions.invoke("organization-bootstrap", {
     body: form,
@@ -59,7 +57,6 @@ export async function bootstrapAndFollow(
   // The service role reads the stream: the operator's view, like the Web UI.
   const admin = createClient(env.SUPABASE_URL, env.SUPABASE_SERVICE_ROLE_KEY, {
     auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as never },
   });
   const seen = new Set<string>();
   const deadline = Date.now() + timeoutMs;

@@ -1,7 +1,6 @@
 import path from "node:path";
 import { createClient, type Session } from "@supabase/supabase-js";
 import pg from "pg";
-import WebSocket from "ws";
 import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
 import { demoCredentialsFile, loadOrCreateDemoCredentials, type DemoCredentials } from "../auth/demo-credentials.ts";
 import { grantRole } from "../auth/user-roles.ts";
@@ -22,7 +21,6 @@ export async function signInDemoAdmin(env: Pick<StackEnv, "SUPABASE_URL" | "SUPA
   const credentials = loadOrCreateDemoCredentials(dataDir);
   const auth = createClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, {
     auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
   }).auth;
 
   const signedUp = await auth.signUp(credentials);

@@ -1,9 +1,10 @@
 /**
- * `npm test`: starts a throwaway local stack on free ports, runs every Node suite (node:test)
- * and every Deno suite (deno test) against it, stops it, and ends with one line
- * `N passed, N failed` summed over all suites (CI reads it).
+ * `npm test`: first the unit tier (every `*.unit.test.ts`, Node and Deno: no server needed), then
+ * a throwaway local stack on free ports and every other suite against it; ends with one line
+ * `N passed, N failed` summed over both tiers (CI reads it).
  *
- *   npm test                      all suites
+ *   npm test                      both tiers
+ *   npm run test:unit             the unit tier alone: no Postgres, no Temporal stack, no stack folder
  *   npm test -- rest realtime     only test files whose path contains one of the words
  */
 import fs from "node:fs";
@@ -19,6 +20,8 @@ const NODE_TEST_ROOTS = ["shared/test", "supabase/local/test", "supabase/tests",
 const DENO_TEST_ROOTS = ["shared/test", "supabase/functions"];
 
 const filters = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
+const unitOnly = process.argv.includes("--unit");
+const isUnit = (file: string) => file.includes(".unit.");
 const progress = consoleProgress();
 
 function findFiles(root: string, matches: (file: string) => boolean): string[] {
@@ -49,8 +52,8 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{
 }
 
 /** node:test's TAP summary: `# pass N`, `# fail N`, `# cancelled N`. */
-async function runNodeSuites(files: string[], env: NodeJS.ProcessEnv): Promise<SuiteResult> {
-  if (files.length === 0) return { name: "node", passed: 0, failed: 0 };
+async function runNodeSuites(name: string, files: string[], env: NodeJS.ProcessEnv): Promise<SuiteResult> {
+  if (files.length === 0) return { name, passed: 0, failed: 0 };
   const { code, output } = await run(
     process.execPath,
     ["--import", "tsx", "--test", "--test-reporter=tap", "--test-concurrency=1", ...files],
@@ -60,24 +63,48 @@ async function runNodeSuites(files: string[], env: NodeJS.ProcessEnv): Promise<S
   const passed = count("pass");
   let failed = count("fail") + count("cancelled");
   if (code !== 0 && failed === 0) failed = 1; // the runner itself failed: never report green
-  return { name: "node", passed, failed };
+  return { name, passed, failed };
 }
 
 /** deno test's summary: `ok | 3 passed | 0 failed` or `FAILED | 2 passed | 1 failed`. */
-async function runDenoSuites(files: string[], env: NodeJS.ProcessEnv): Promise<SuiteResult> {
-  if (files.length === 0) return { name: "deno", passed: 0, failed: 0 };
+async function runDenoSuites(name: string, files: string[], env: NodeJS.ProcessEnv): Promise<SuiteResult> {
+  if (files.length === 0) return { name, passed: 0, failed: 0 };
   // No package.json lookup: the functions' npm packages come from Deno's cache, as on the Edge Runtime.
   const { code, output } = await run(DENO_BINARY, ["test", "--allow-all", "--config", "deno.json", ...files], { ...env, ...denoEnv() });
   const match = /(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/.exec(output);
   const passed = Number(match?.[1] ?? 0);
   let failed = Number(match?.[2] ?? 0);
   if (code !== 0 && failed === 0) failed = 1;
-  return { name: "deno", passed, failed };
+  return { name, passed, failed };
+}
+
+/** One line per suite, then the line CI reads; exits non-zero on any failure or when nothing ran. */
+function report(results: readonly SuiteResult[]): never {
+  for (const r of results) process.stdout.write(`${r.name}: ${r.passed} passed, ${r.failed} failed\n`);
+  const passed = results.reduce((sum, r) => sum + r.passed, 0);
+  const failed = results.reduce((sum, r) => sum + r.failed, 0);
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  process.exit(failed > 0 || passed === 0 ? 1 : 0);
 }
 
 async function main(): Promise<void> {
   const nodeFiles = NODE_TEST_ROOTS.flatMap((root) => findFiles(root, (f) => f.endsWith(".test.ts") && !f.endsWith(".deno.test.ts")));
   const denoFiles = DENO_TEST_ROOTS.flatMap((root) => findFiles(root, (f) => f.endsWith(".deno.test.ts") || (root === "supabase/functions" && f.endsWith(".test.ts"))));
+  const results: SuiteResult[] = [];
+
+  // The unit tier: no stack, and none of its settings, so a test that needs a server fails here.
+  const started = Date.now();
+  const unitEnv: NodeJS.ProcessEnv = { ...process.env };
+  const nodeUnit = nodeFiles.filter(isUnit);
+  const denoUnit = denoFiles.filter(isUnit);
+  progress.step(`unit tier: ${nodeUnit.length} Node and ${denoUnit.length} Deno test file(s), no servers`);
+  results.push(await runNodeSuites("node (unit)", nodeUnit, unitEnv));
+  results.push(await runDenoSuites("deno (unit)", denoUnit, { ...unitEnv, ...denoEnv() }));
+  progress.step(`unit tier done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const nodeRest = nodeFiles.filter((file) => !isUnit(file));
+  const denoRest = denoFiles.filter((file) => !isUnit(file));
+  if (unitOnly || nodeRest.length + denoRest.length === 0) report(results);
+
   // One folder per run, so two `npm test` runs (or a test run beside `npm start`) never collide.
   const dataDir = path.join(REPO_ROOT, ".local", `test-stack-${process.pid}`);
   fs.rmSync(dataDir, { recursive: true, force: true });
@@ -88,25 +115,19 @@ async function main(): Promise<void> {
     stack = await startStack({ dataDir, ports: await freeStackPorts(), ephemeral: true, worker: false }, progress);
   } catch (error) {
     process.stderr.write(`${describeStackError(error)}\n`);
-    process.stdout.write("0 passed, 1 failed\n");
-    process.exit(1);
+    report([...results, { name: "stack", passed: 0, failed: 1 }]);
   }
-  const env: NodeJS.ProcessEnv = { ...process.env, ...stack.env, LOCAL_STACK_DIR: dataDir, LOCAL_STACK_TEST: "1" };
-  const results: SuiteResult[] = [];
+  const env: NodeJS.ProcessEnv = { ...process.env, ...stack.env, LOCAL_STACK_DIR: dataDir };
   try {
-    progress.step(`running ${nodeFiles.length} Node test file(s)`);
-    results.push(await runNodeSuites(nodeFiles, env));
-    progress.step(`running ${denoFiles.length} Deno test file(s)`);
-    results.push(await runDenoSuites(denoFiles, env));
+    progress.step(`running ${nodeRest.length} Node test file(s) against the stack`);
+    results.push(await runNodeSuites("node", nodeRest, env));
+    progress.step(`running ${denoRest.length} Deno test file(s) against the stack`);
+    results.push(await runDenoSuites("deno", denoRest, env));
   } finally {
     await stack.stop();
     if (!process.env.KEEP_TEST_STACK) fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  for (const r of results) process.stdout.write(`${r.name}: ${r.passed} passed, ${r.failed} failed\n`);
-  const passed = results.reduce((sum, r) => sum + r.passed, 0);
-  const failed = results.reduce((sum, r) => sum + r.failed, 0);
-  process.stdout.write(`${passed} passed, ${failed} failed\n`);
-  process.exit(failed > 0 || passed === 0 ? 1 : 0);
+  report(results);
 }
 
 void main();

@@ -2,7 +2,6 @@ import crypto from "node:crypto";
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
-import WebSocket from "ws";
 import { createClient, type Session, type SupabaseClient } from "@supabase/supabase-js";
 import { REPO_ROOT } from "../../src/paths.ts";
 import { stackEnv } from "./env.ts";
@@ -14,7 +13,6 @@ export function frontendClient(): SupabaseClient {
   const env = stackEnv();
   return createClient(env.supabaseUrl, env.anonKey, {
     auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as unknown as typeof globalThis.WebSocket },
   });
 }
 

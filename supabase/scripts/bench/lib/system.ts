@@ -8,7 +8,6 @@ import fs from "node:fs";
 import path from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
 import pg from "pg";
-import WebSocket from "ws";
 import { createClient, FunctionsHttpError, type SupabaseClient } from "@supabase/supabase-js";
 import { Client, Connection } from "@temporalio/client";
 import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
@@ -141,7 +140,6 @@ export async function startBenchSystem(progress: Progress): Promise<BenchSystem>
   const adminToken = await signUserToken(keys, { appRole: PLATFORM_ADMIN_ROLE, ttlSeconds: 6 * 3600, sub: randomUUID() });
   const supabase: SupabaseClient = createClient(stack.env.SUPABASE_URL, stack.env.SUPABASE_ANON_KEY, {
     auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as never },
   });
   const workers = new Set<ServiceProcess>();
   const builtDir = await builtWorker(progress);

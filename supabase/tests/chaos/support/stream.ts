@@ -6,7 +6,6 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import WebSocket from "ws";
 import { createClient, FunctionsHttpError, type SupabaseClient } from "@supabase/supabase-js";
 import { PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
 import type { BootstrapRequest } from "@org-bootstrap/shared/bootstrap-request.ts";
@@ -40,7 +39,7 @@ export function chaosForm(): BootstrapRequest {
 }
 
 export function frontendClient(url: string, anonKey: string): SupabaseClient {
-  return createClient(url, anonKey, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never } });
+  return createClient(url, anonKey, { auth: { persistSession: false, autoRefreshToken: false } });
 }
 
 export class BootstrapStream {

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import WebSocket from "ws";
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 
 /**
@@ -35,10 +34,9 @@ export function conformanceTarget(env: NodeJS.ProcessEnv = process.env): Conform
   };
 }
 
-/** supabase-js as the product builds it: no session persistence, Realtime over `ws` on Node 20. */
+/** supabase-js as the product builds it: no session persistence. */
 export function targetClient(target: ConformanceTarget, apiKey: string): SupabaseClient {
   return createClient(target.supabaseUrl, apiKey, {
     auth: { persistSession: false, autoRefreshToken: false },
-    realtime: { transport: WebSocket as never },
   });
 }

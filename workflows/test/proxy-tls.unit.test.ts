@@ -34,7 +34,7 @@ before(async () => {
     "-keyout", path.join(dir, "server.key"), "-out", path.join(dir, "server.pem"),
   ], { stdio: "ignore" });
   upstream = http2.createSecureServer({ key: fs.readFileSync(path.join(dir, "server.key")), cert: fs.readFileSync(path.join(dir, "server.pem")) });
-  upstream.on("stream", (stream, headers) => {
+  upstream.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
     received.push(headers);
     const response = workflowservice.StartWorkflowExecutionResponse.encode({ runId: "cloud-run" }).finish();
     const frame = Buffer.alloc(5 + response.length);
