@@ -21,6 +21,9 @@ export const DENO_BINARY = path.join(
   process.platform === "win32" ? "deno.exe" : "deno",
 );
 /** Everything the stack writes lives here (git-ignored). */
+/** Debian's Chromium, for the try-it page's browser test (`npm test` installs it as root). */
+export const CHROMIUM_BINARY = "/usr/bin/chromium";
+
 export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, ".local");
 /** The Deno cache for the project's own Deno runs (tests, benchmarks): npm packages land here, never in node_modules. */
 export const DENO_CACHE_DIR = path.join(DEFAULT_DATA_DIR, "deno-cache");

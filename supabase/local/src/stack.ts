@@ -92,6 +92,7 @@ export async function startStack(options: StackOptions, progress: Progress): Pro
         port: options.ports.db,
         ...(options.ephemeral ? { ephemeral: true } : {}),
         onInit: () => progress.done("created a new database cluster"),
+        progress,
       });
       stops.push(() => postgres!.stop());
       adminDbUrl = postgres.url;

@@ -14,11 +14,9 @@ import type { RunningWorker } from "../../../workflows/src/worker/run-worker.ts"
 import { startTestWorker } from "../../tests/organization-bootstrap/support.ts";
 import type { DemoCredentials } from "../src/auth/demo-credentials.ts";
 import { signInDemoAdmin } from "../src/cli/demo-admin.ts";
+import { CHROMIUM_BINARY } from "../src/paths.ts";
 import { signUpNewUser } from "./support/auth-users.ts";
 import { stackEnv } from "./support/env.ts";
-
-/** Debian's chromium (`apt-get install -y chromium`; .ci/run installs it). */
-const CHROMIUM = "/usr/bin/chromium";
 
 /**
  * Headless Chromium with a fresh profile, quiet on the network: no first run, sync, component
@@ -26,9 +24,9 @@ const CHROMIUM = "/usr/bin/chromium";
  * A persistent context is how Playwright takes a user-data-dir (it refuses --user-data-dir in args).
  */
 async function launchChromium(profile: string): Promise<BrowserContext> {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`);
+  assert.ok(fs.existsSync(CHROMIUM_BINARY), `${CHROMIUM_BINARY} is missing: apt-get install -y chromium (npm test installs it when run as root)`);
   return chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM_BINARY,
     headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });

@@ -13,7 +13,8 @@ import { spawn } from "node:child_process";
 import { describeStackError } from "../errors.ts";
 import { consoleProgress } from "../log.ts";
 import { freeStackPorts } from "../net.ts";
-import { DENO_BINARY, denoEnv, REPO_ROOT } from "../paths.ts";
+import { installDebianPackages } from "../debian.ts";
+import { CHROMIUM_BINARY, DENO_BINARY, denoEnv, REPO_ROOT } from "../paths.ts";
 import { startStack, type Stack } from "../stack.ts";
 
 const NODE_TEST_ROOTS = ["shared/test", "supabase/local/test", "supabase/tests", "workflows/test"];
@@ -104,6 +105,15 @@ async function main(): Promise<void> {
   const nodeRest = nodeFiles.filter((file) => !isUnit(file));
   const denoRest = denoFiles.filter((file) => !isUnit(file));
   if (unitOnly || nodeRest.length + denoRest.length === 0) report(results);
+
+  if (nodeRest.some((file) => file.endsWith("try-page.test.ts")) && !fs.existsSync(CHROMIUM_BINARY)) {
+    // Without it the browser test fails with the same fix; every other suite still runs.
+    try {
+      installDebianPackages(["chromium"], progress, "Chromium (the try-it page's browser test)");
+    } catch (error) {
+      process.stderr.write(`${describeStackError(error)}\n`);
+    }
+  }
 
   // One folder per run, so two `npm test` runs (or a test run beside `npm start`) never collide.
   const dataDir = path.join(REPO_ROOT, ".local", `test-stack-${process.pid}`);

@@ -1,7 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
+import { installDebianPackages } from "../debian.ts";
 import { StackError } from "../errors.ts";
+import type { Progress } from "../log.ts";
 
 const REQUIRED = ["initdb", "postgres"] as const;
 
@@ -13,7 +15,7 @@ function hasServerBinaries(dir: string): boolean {
  * Finds the Postgres server binaries: PG_BIN_DIR, then `pg_config --bindir`,
  * then Debian's /usr/lib/postgresql/<newest>/bin.
  */
-export function findPostgresBinDir(env: NodeJS.ProcessEnv = process.env): string {
+export function findPostgresBinDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const candidates: string[] = [];
   if (env.PG_BIN_DIR) candidates.push(env.PG_BIN_DIR);
   try {
@@ -26,14 +28,27 @@ export function findPostgresBinDir(env: NodeJS.ProcessEnv = process.env): string
     const versions = fs.readdirSync(debianRoot).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => path.join(debianRoot, v, "bin")));
   }
-  const found = candidates.find(hasServerBinaries);
-  if (!found) {
-    throw new StackError(
-      "Postgres server binaries (initdb, postgres) were not found",
-      "install them (Debian: `apt-get install -y postgresql`), set PG_BIN_DIR to their folder, or point SUPABASE_DB_URL at a running Postgres",
-    );
+  return candidates.find(hasServerBinaries);
+}
+
+/**
+ * The Postgres server binaries, installed from Debian when they are nowhere and this process may
+ * (as root); otherwise a StackError with the fix. PG_BIN_DIR set but wrong is never "fixed" by an install.
+ */
+export function ensurePostgresBinDir(progress: Progress, env: NodeJS.ProcessEnv = process.env): string {
+  const found = findPostgresBinDir(env);
+  if (found) return found;
+  const fix = "install them (Debian: `apt-get install -y postgresql`), set PG_BIN_DIR to their folder, or point SUPABASE_DB_URL at a running Postgres";
+  if (env.PG_BIN_DIR) throw new StackError(`PG_BIN_DIR (${env.PG_BIN_DIR}) holds no Postgres server binaries (initdb, postgres)`, fix);
+  try {
+    installDebianPackages(["postgresql"], progress, "the Postgres server binaries (initdb, postgres)");
+  } catch (error) {
+    if (error instanceof StackError) throw new StackError(error.message, fix);
+    throw error;
   }
-  return found;
+  const installed = findPostgresBinDir(env);
+  if (!installed) throw new StackError("apt-get installed postgresql, but its server binaries were not found", "set PG_BIN_DIR to their folder");
+  return installed;
 }
 
 /** Postgres refuses to run as root: find the unprivileged account to run it as. */

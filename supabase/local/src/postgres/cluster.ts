@@ -4,9 +4,10 @@ import { execFileSync } from "node:child_process";
 import pg from "pg";
 import { DB_PASSWORD, HOST, dbUrl } from "../config.ts";
 import { StackError } from "../errors.ts";
+import { consoleProgress, type Progress } from "../log.ts";
 import { isPortFree } from "../net.ts";
 import { startService, waitUntilReady, type ServiceProcess } from "../child-process.ts";
-import { findPostgresBinDir, serverAccount, unenterableFolder } from "./binaries.ts";
+import { ensurePostgresBinDir, serverAccount, unenterableFolder } from "./binaries.ts";
 
 export interface RunningPostgres {
   readonly url: string;
@@ -65,8 +66,10 @@ export async function startPostgres(options: {
   port: number;
   ephemeral?: boolean;
   onInit?: () => void;
+  /** Where an install of the server binaries reports its progress. */
+  progress?: Progress;
 }): Promise<RunningPostgres> {
-  const binDir = findPostgresBinDir();
+  const binDir = ensurePostgresBinDir(options.progress ?? consoleProgress());
   const account = serverAccount();
   const clusterDir = path.join(options.dataDir, "postgres");
   const pgData = path.join(clusterDir, "data");

@@ -38,7 +38,7 @@ export function describeMachine(): Machine {
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     deno: firstLine(DENO_BINARY, ["--version"]),
-    postgres: firstLine(path.join(findPostgresBinDir(), "postgres"), ["--version"]),
+    postgres: firstLine(path.join(findPostgresBinDir() ?? "", "postgres"), ["--version"]),
     temporal: firstLine(findTemporalCli(silentProgress, { install: false }), ["--version"]),
     loadAtStart: Math.round(os.loadavg()[0]! * 100) / 100,
   };
