@@ -28,10 +28,11 @@ function installDependencies() {
   const reason = fs.existsSync(INSTALLED_MARKER) ? "package-lock.json changed since the last install" : "node_modules is missing";
   say(`… installing the locked npm dependencies (${reason}; npm ci, about a minute)`);
   const started = Date.now();
+  // Errors only: npm runs on the machine's Node, older than the one the packages are for, and
+  // would warn about every engine field although nothing runs on that Node once installed.
+  const ci = ["ci", "--no-audit", "--no-fund", "--loglevel=error"];
   const npmCli = process.env.npm_execpath;
-  const [command, args] = npmCli && npmCli.endsWith(".js")
-    ? [process.execPath, [npmCli, "ci", "--no-audit", "--no-fund"]]
-    : ["npm", ["ci", "--no-audit", "--no-fund"]];
+  const [command, args] = npmCli && npmCli.endsWith(".js") ? [process.execPath, [npmCli, ...ci]] : ["npm", ci];
   const result = spawnSync(command, args, { cwd: REPO_ROOT, stdio: ["ignore", "inherit", "inherit"] });
   if (result.status !== 0) {
     say(`✖ npm ci failed${result.error ? `: ${result.error.message}` : ""}`);
