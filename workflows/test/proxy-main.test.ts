@@ -10,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 import { stackEnv } from "../../supabase/local/test/support/env.ts";
+import { logLine, logLines } from "./support/log-lines.ts";
 
 const MAIN = fileURLToPath(new URL("../src/proxy/main.ts", import.meta.url));
 const REPO_ROOT = path.resolve(path.dirname(MAIN), "../../..");
@@ -21,10 +22,11 @@ function runMain(env: Record<string, string>) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
+  let stdout = "";
   child.stderr.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
-  child.stdout.resume();
+  child.stdout.on("data", (chunk: Buffer) => { stdout += chunk.toString(); });
   const exited = once(child, "exit").then(([code]) => code as number | null);
-  return { child, exited, stderr: () => stderr };
+  return { child, exited, stderr: () => stderr, stdout: () => stdout };
 }
 
 test("a bad environment is refused with one message naming every problem and its fix", async () => {
@@ -60,13 +62,14 @@ test("a good environment listens; SIGTERM stops the process cleanly", async () =
     const deadline = Date.now() + 20_000;
     let url: string | undefined;
     while (!url && Date.now() < deadline && run.child.exitCode === null) {
-      url = /listening on (http:\/\/\S+)/.exec(run.stderr())?.[1];
+      url = logLine(run.stdout(), "proxy listening")?.url?.toString();
       if (!url) await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    assert.ok(url, `the proxy printed its URL: ${run.stderr()}`);
+    assert.ok(url, `the proxy logged its URL: ${run.stdout()}${run.stderr()}`);
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
     run.child.kill("SIGTERM");
     assert.equal(await run.exited, 0);
+    assert.deepEqual(logLines(run.stdout()).map((line) => line.msg).slice(-2), ["proxy stopping: finishing calls in flight", "proxy stopped"]);
   } finally {
     if (run.child.exitCode === null) run.child.kill("SIGKILL");
   }

@@ -131,20 +131,25 @@ test("describeWorkflow through the proxy reports the run, and NOT_FOUND for an u
   });
 });
 
-test("each forwarded call is logged as one JSON line with method, workflow id, status and time, never the token or payload", async () => {
-  const options = bootstrapStart(freshWorkflowId());
+test("each forwarded call is logged as one JSON line with method, request, workflow and event ids, status and time, never the token or payload", async () => {
+  const options = { ...bootstrapStart(freshWorkflowId()), correlationId: "req-proxy-test-1" };
   const before = harness.rawLogs.length;
   await client.startWorkflow(options);
   const lines = harness.rawLogs.slice(before);
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, /^\{.*\}\n$/);
   const entry = harness.logs.at(-1)!;
+  assert.equal(entry.level, "info");
+  assert.equal(entry.msg, "proxy call");
   assert.equal(entry.method, "StartWorkflowExecution");
+  assert.equal(entry.requestId, "req-proxy-test-1", "the caller's x-request-id");
   assert.equal(entry.workflowId, options.workflowId);
+  assert.equal(entry.eventId, options.requestId, "the event id of the checked input (the start's requestId)");
+  assert.equal(entry.trigger, "organization-bootstrap");
   assert.equal(entry.grpcStatus, 0);
   assert.equal(entry.grpcCode, "OK");
   assert.equal(entry.forwarded, true);
   assert.equal(typeof entry.ms, "number");
   assert.ok(!lines[0]!.includes(harness.token), "no token");
-  assert.ok(!lines[0]!.includes("Acme") && !lines[0]!.includes(options.requestId), "no payload content");
+  assert.ok(!lines[0]!.includes("Acme") && !lines[0]!.includes("Ünïcode"), "no payload content");
 });

@@ -12,6 +12,7 @@ import { Client, Connection } from "@temporalio/client";
 import { workerEnv } from "../../supabase/local/src/stack.ts";
 import { stackEnv } from "../../supabase/local/test/support/env.ts";
 import { createServiceClient } from "../src/worker/supabase-client.ts";
+import { logLine, logLines } from "./support/log-lines.ts";
 import { deleteSchedule, describeRun, eventually, recordBootstrap, terminateRuns, workflowExists } from "./support/reconciler.ts";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -45,11 +46,15 @@ test("worker main runs the reconciler: subscribes, serves /healthz /readyz /metr
   cleanups.push(() => connection.close());
   cleanups.push(() => deleteSchedule(client, scheduleId));
 
-  await eventually("the worker HTTP line", () => (/✔ worker HTTP on (http:\/\/\S+):/.exec(stdout)?.[1] ?? (child.exitCode !== null ? "" : undefined)), 120_000);
+  const httpUrl = await eventually("the worker HTTP line", () => (logLine(stdout, "worker HTTP listening")?.url ?? (child.exitCode !== null ? "" : undefined)), 120_000);
   assert.equal(child.exitCode, null, stderr);
-  const httpUrl = /✔ worker HTTP on (http:\/\/\S+):/.exec(stdout)![1]!;
-  assert.match(stdout, /\[reconciler\] ✅ Subscribed to workflow events via Supabase Realtime channel=workflow_events filter="event_type=in\.\(organization\.bootstrap\.initiated,organization\.deactivation\.requested\)"/, "one binding for every declared trigger");
-  assert.match(stdout, new RegExp(`\\[reconciler\\] created Schedule ${scheduleId} every=30s grace=10s`), "documented defaults");
+  assert.equal(typeof httpUrl, "string");
+  const subscribed = logLine(stdout, "✅ Subscribed to workflow events via Supabase Realtime");
+  assert.deepEqual({ channel: subscribed?.channel, filter: subscribed?.filter }, {
+    channel: "workflow_events", filter: "event_type=in.(organization.bootstrap.initiated,organization.deactivation.requested)",
+  }, "one binding for every declared trigger");
+  const schedule = logLine(stdout, `created Schedule ${scheduleId}`);
+  assert.deepEqual({ every: schedule?.every, grace: schedule?.grace }, { every: "30s", grace: "10s" }, "documented defaults");
 
   assert.equal((await fetch(`${httpUrl}/healthz`)).status, 200);
   const ready = await fetch(`${httpUrl}/readyz`);
@@ -69,5 +74,8 @@ test("worker main runs the reconciler: subscribes, serves /healthz /readyz /metr
 
   child.kill("SIGTERM");
   assert.equal(await exited, 0, stderr);
-  assert.match(stdout, /SIGTERM: finishing in-flight tasks, then exiting\n✔ worker stopped\n$/);
+  assert.deepEqual(logLines(stdout).slice(-2).map((line) => [line.msg, line.signal]), [
+    ["worker draining: finishing in-flight tasks, then exiting", "SIGTERM"],
+    ["worker stopped", undefined],
+  ]);
 });

@@ -11,6 +11,7 @@ import { freePort } from "../../supabase/local/src/net.ts";
 import { readLocalDnsRecords, readLocalEmails } from "../src/providers/local-outbox.ts";
 import { bootstrapStartOptions } from "../src/worker/start-options.ts";
 import { createServiceClient } from "../src/worker/supabase-client.ts";
+import { logLine, logLines } from "./support/log-lines.ts";
 import { initiateBootstrap, organizationRow, tempOutbox } from "./support/workflow-harness.ts";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -64,8 +65,9 @@ test("worker main: starts in local mode, runs a bootstrap end to end, and exits 
   const worker = startMain({
     WORKFLOW_MODE: "local", LOCAL_OUTBOX_DIR: outbox, TEMPORAL_TASK_QUEUE: taskQueue, NODE_ENV: "test", RECONCILER_ENABLED: "false", WORKER_HTTP_PORT: "0",
   });
-  await until("the worker to poll", () => worker.stdout.includes("✔ worker polling") || worker.child.exitCode !== null, 120_000);
-  assert.match(worker.stdout, new RegExp(`✔ worker polling task queue "${taskQueue}" .*\\(local mode, outbox ${outbox}\\)`), worker.stderr);
+  await until("the worker to poll", () => logLine(worker.stdout, "worker polling") !== undefined || worker.child.exitCode !== null, 120_000);
+  const polling = logLine(worker.stdout, "worker polling");
+  assert.deepEqual({ taskQueue: polling?.taskQueue, mode: polling?.mode, outboxDir: polling?.outboxDir }, { taskQueue, mode: "local", outboxDir: outbox }, worker.stderr);
   assert.ok(!worker.stdout.includes(stackEnv().serviceRoleKey) && !worker.stderr.includes(stackEnv().serviceRoleKey), "the key is never logged");
 
   const supabase = createServiceClient(stackEnv().supabaseUrl, stackEnv().serviceRoleKey);
@@ -80,7 +82,10 @@ test("worker main: starts in local mode, runs a bootstrap end to end, and exits 
   worker.child.kill("SIGTERM");
   const code = await worker.exited;
   assert.equal(code, 0, worker.stderr);
-  assert.match(worker.stdout, /SIGTERM: finishing in-flight tasks, then exiting\n✔ worker stopped\n$/);
+  assert.deepEqual(logLines(worker.stdout).slice(-2).map((line) => [line.msg, line.signal]), [
+    ["worker draining: finishing in-flight tasks, then exiting", "SIGTERM"],
+    ["worker stopped", undefined],
+  ]);
 });
 
 test("worker main: a rejected service_role key stops it at startup with the fix", async () => {

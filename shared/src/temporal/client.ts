@@ -5,6 +5,7 @@
  */
 import { SEARCH_ATTRIBUTES, type SearchAttributeName } from "../stack-contract.ts";
 import { GrpcError, GrpcStatus } from "../grpc-web/status.ts";
+import { REQUEST_ID_HEADER, wellFormedRequestId } from "../log-line.ts";
 import { unaryCall, type FetchLike } from "../grpc-web/unary-call.ts";
 import { alreadyStartedRunId } from "./already-started.ts";
 import { encodeJsonPayload, encodePayloadMap, encodeSearchAttributePayload } from "./payload.ts";
@@ -43,6 +44,11 @@ export interface StartWorkflowOptions {
   /** Milliseconds, like a numeric Duration in @temporalio/client. */
   readonly workflowExecutionTimeout?: number;
   readonly signal?: AbortSignal;
+  /**
+   * The caller's request id for the logs (the edge function's): sent as `x-request-id`, which the
+   * proxy writes as `requestId` on its line for this call. Not Temporal's `requestId` above.
+   */
+  readonly correlationId?: string;
 }
 
 /** `already_started` is success for callers: the workflow for this id exists. */
@@ -63,7 +69,7 @@ export interface WorkflowDescription {
 export interface TemporalClient {
   startWorkflow(options: StartWorkflowOptions): Promise<StartWorkflowResult>;
   /** Throws GrpcError NOT_FOUND (see `isNotFound`) when no such workflow exists. */
-  describeWorkflow(workflowId: string, options?: { runId?: string; signal?: AbortSignal }): Promise<WorkflowDescription>;
+  describeWorkflow(workflowId: string, options?: { runId?: string; signal?: AbortSignal; correlationId?: string }): Promise<WorkflowDescription>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -82,7 +88,7 @@ function required(name: string, value: string): string {
 export function startWorkflowExecutionRequest(
   namespace: string,
   identity: string,
-  start: Omit<StartWorkflowOptions, "signal">,
+  start: Omit<StartWorkflowOptions, "signal" | "correlationId">,
 ): ReturnType<typeof workflowservice.StartWorkflowExecutionRequest.create> {
   return workflowservice.StartWorkflowExecutionRequest.create({
     namespace,
@@ -111,22 +117,24 @@ export function createTemporalClient(options: TemporalClientOptions): TemporalCl
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const fetchFn: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
 
-  const call = (method: string, message: Uint8Array, signal: AbortSignal | undefined) =>
-    unaryCall(`${baseUrl}${workflowServicePath(method)}`, message, {
+  const call = (method: string, message: Uint8Array, signal: AbortSignal | undefined, correlationId: string | undefined) => {
+    const requestId = wellFormedRequestId(correlationId);
+    return unaryCall(`${baseUrl}${workflowServicePath(method)}`, message, {
       fetch: fetchFn,
-      headers: { authorization: `Bearer ${proxyToken}` },
+      headers: { authorization: `Bearer ${proxyToken}`, ...(requestId ? { [REQUEST_ID_HEADER]: requestId } : {}) },
       timeoutMs,
       // Both calls are safe to resend: a start carries its requestId, a describe only reads.
       idempotent: true,
       ...(signal ? { signal } : {}),
     });
+  };
 
   return {
     async startWorkflow(start) {
       const request = startWorkflowExecutionRequest(namespace, identity, start);
       const bytes = workflowservice.StartWorkflowExecutionRequest.encode(request).finish();
       try {
-        const response = workflowservice.StartWorkflowExecutionResponse.decode(await call("StartWorkflowExecution", bytes, start.signal));
+        const response = workflowservice.StartWorkflowExecutionResponse.decode(await call("StartWorkflowExecution", bytes, start.signal, start.correlationId));
         return { status: "started", started: true, runId: response.runId };
       } catch (error) {
         if (error instanceof GrpcError && error.code === GrpcStatus.ALREADY_EXISTS) {
@@ -143,7 +151,7 @@ export function createTemporalClient(options: TemporalClientOptions): TemporalCl
         execution: { workflowId: required("workflowId", workflowId), runId: describe.runId ?? "" },
       }).finish();
       const response = workflowservice.DescribeWorkflowExecutionResponse.decode(
-        await call("DescribeWorkflowExecution", bytes, describe.signal),
+        await call("DescribeWorkflowExecution", bytes, describe.signal, describe.correlationId),
       );
       const info = response.workflowExecutionInfo;
       if (!info?.execution) throw new GrpcError(GrpcStatus.INTERNAL, "DescribeWorkflowExecution returned no execution info");

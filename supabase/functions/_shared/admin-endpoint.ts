@@ -1,3 +1,4 @@
+import { REQUEST_ID_HEADER, wellFormedRequestId } from "@org-bootstrap/shared/log-line.ts";
 import { authorizeAdmin, type Caller, type TokenVerifier } from "./auth.ts";
 import type { ServeInfo } from "./direct-start.ts";
 import { CORS_HEADERS, ServerTiming, UserError, errorResponse, json } from "./http.ts";
@@ -33,7 +34,7 @@ export interface AdminEndpoint {
 export function adminEndpoint(endpoint: AdminEndpoint, handle: (admin: AdminRequest) => Promise<Response>): (request: Request, info?: ServeInfo) => Promise<Response> {
   const allow = [...endpoint.methods, "OPTIONS"].join(", ");
   return async (request, info) => {
-    const requestId = request.headers.get("x-request-id")?.slice(0, 100) ?? crypto.randomUUID();
+    const requestId = requestIdOf(request);
     try {
       if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: CORS_HEADERS });
       if (!endpoint.methods.includes(request.method)) throw new UserError(405, "method_not_allowed", endpoint.methodHint);
@@ -51,6 +52,15 @@ export function adminEndpoint(endpoint: AdminEndpoint, handle: (admin: AdminRequ
       return json(500, { error: { code: "internal_error", message: "something went wrong on our side; it has been logged", requestId } }, { "x-request-id": requestId });
     }
   };
+}
+
+/**
+ * The id of this request in every log line it causes, here, in the proxy and (as its correlation_id)
+ * on the recorded event: Supabase's gateway's `sb-request-id`, else the caller's `x-request-id`, if
+ * well-formed (REQUEST_ID_PATTERN); else a new one. Answered as `x-request-id`.
+ */
+export function requestIdOf(request: Request): string {
+  return wellFormedRequestId(request.headers.get("sb-request-id")) ?? wellFormedRequestId(request.headers.get(REQUEST_ID_HEADER)) ?? crypto.randomUUID();
 }
 
 /** The request's Idempotency-Key, if it sent one: 400 unless 1–200 visible ASCII characters. */

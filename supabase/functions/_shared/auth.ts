@@ -168,7 +168,7 @@ export async function authorizeAdmin(request: Request, verify: TokenVerifier, ad
   }
   const appRole = claims[APP_ROLE_CLAIM];
   if (appRole !== adminRole) {
-    throw new UserError(403, "forbidden", `only users with ${APP_ROLE_CLAIM} "${adminRole}" may bootstrap organizations`);
+    throw new UserError(403, "forbidden", `only users with ${APP_ROLE_CLAIM} "${adminRole}" may call this function`);
   }
   return {
     userId: claims.sub.toLowerCase(),

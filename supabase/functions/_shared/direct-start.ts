@@ -45,7 +45,8 @@ export interface DirectStart {
 export async function startDirectly(options: DirectStart): Promise<"started" | "queued"> {
   const { start, log, requestId, eventId } = options;
   try {
-    const result = await options.temporal.startWorkflow({ ...start, requestId: eventId, signal: AbortSignal.timeout(options.budgetMs) });
+    // The event id makes the start idempotent; the request id goes along for the proxy's log line.
+    const result = await options.temporal.startWorkflow({ ...start, requestId: eventId, correlationId: requestId, signal: AbortSignal.timeout(options.budgetMs) });
     if (result.status === "started") {
       // The path that started the run records it (one idempotency key for every path, so it is written
       // once). After the response, off its critical path: the workflow's first activity writes the same
@@ -56,13 +57,13 @@ export async function startDirectly(options: DirectStart): Promise<"started" | "
         try {
           await options.record(runId);
         } catch (error) {
-          log.warn("workflow_started event not written here; the workflow records it", { requestId, workflowId: start.workflowId, error: String(error) });
+          log.warn("workflow_started event not written here; the workflow records it", { requestId, eventId, workflowId: start.workflowId, path: "edge", error: String(error) });
         }
       });
     }
     return "started";
   } catch (error) {
-    log.warn("workflow start deferred to the reconciler", { requestId, eventId, workflowId: start.workflowId, error: String(error) });
+    log.warn("workflow start deferred to the reconciler", { requestId, eventId, workflowId: start.workflowId, path: "edge", error: String(error) });
     return "queued";
   }
 }

@@ -1,12 +1,12 @@
 import type { z } from "zod";
 import { toFieldIssues, type FieldIssue } from "@org-bootstrap/shared/bootstrap-request.ts";
 
-/** CORS for the browser frontend: the headers supabase-js sends, plus Idempotency-Key. */
+/** CORS for the browser frontend: the headers supabase-js sends, plus Idempotency-Key and X-Request-Id (the id its log lines carry). */
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
   "access-control-allow-origin": "*",
   "access-control-allow-methods": "GET, POST, OPTIONS",
   "access-control-allow-headers":
-    "authorization, x-client-info, apikey, content-type, idempotency-key, x-retry-count, traceparent, tracestate, baggage",
+    "authorization, x-client-info, apikey, content-type, idempotency-key, x-request-id, x-retry-count, traceparent, tracestate, baggage",
   "access-control-expose-headers": "x-request-id, retry-after, server-timing",
   "access-control-max-age": "600",
 };

@@ -1,5 +1,6 @@
 import { bootstrapRequestSchema } from "@org-bootstrap/shared/bootstrap-request.ts";
 import { bootstrapWorkflowStart, type BootstrapStartIdentity } from "@org-bootstrap/shared/bootstrap-input.ts";
+import { organizationBootstrapTrigger } from "@org-bootstrap/shared/triggers/index.ts";
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { adminEndpoint, idempotencyKeyOf } from "../_shared/admin-endpoint.ts";
@@ -104,13 +105,13 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, 
       eventId = previous.eventId;
     }
     timing.mark("record");
-    log.info("bootstrap recorded", { requestId, eventId, organizationId, workflowId });
+    log.info("bootstrap recorded", { requestId, eventId, workflowId, trigger: organizationBootstrapTrigger.name, path: "edge", organizationId });
 
     const status = await startWorkflow({ eventId, organizationId }, requestId, info);
     timing.mark("start");
     const url = workflowUrl(config, workflowId);
     const response: BootstrapResponse = { organizationId, workflowId, eventId, status, ...(url ? { workflowUrl: url } : {}) };
-    log.info(`bootstrap ${status}`, { requestId, eventId, organizationId, workflowId });
+    log.info(`bootstrap ${status}`, { requestId, eventId, workflowId, trigger: organizationBootstrapTrigger.name, path: "edge", organizationId });
     return json(status === "started" ? 200 : 202, response, { "x-request-id": requestId, ...timing.header() });
   }
 
@@ -124,7 +125,7 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, 
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(organizationId)) {
       throw new UserError(400, "invalid_query", "pass ?organizationId=<uuid>");
     }
-    const status = await readBootstrapStatus(deps.statusReader, deps.temporal, organizationId, config.BOOTSTRAP_START_BUDGET_MS);
+    const status = await readBootstrapStatus(deps.statusReader, deps.temporal, organizationId, config.BOOTSTRAP_START_BUDGET_MS, requestId);
     if (!status) throw new UserError(404, "not_found", "no bootstrap for this organization");
     const link = workflowUrl(config, status.workflowId);
     return json(200, { ...status, ...(link ? { workflowUrl: link } : {}) }, { "x-request-id": requestId });

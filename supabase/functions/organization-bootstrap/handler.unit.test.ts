@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from "jose";
 import { APP_ROLE_CLAIM, PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
-import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
+import type { StartWorkflowOptions, TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { createTokenVerifier } from "../_shared/auth.ts";
 import { loadConfig } from "./config.ts";
 import type { BootstrapEventStore } from "./event-store.ts";
@@ -33,6 +33,10 @@ interface Harness {
   readonly finds: string[];
   /** Every status read (by organization id). */
   readonly reads: string[];
+  /** Every StartWorkflowExecution sent. */
+  readonly starts: StartWorkflowOptions[];
+  /** The store's recorded initiated events. */
+  readonly events: FakeEventLog;
 }
 
 /** The store's initiated events, by stream then idempotency key, with emit_domain_event's rules. */
@@ -58,10 +62,18 @@ class FakeEventLog {
 
 /**
  * `failWrite`: the store's workflow_started write rejects ("rejects") or throws before returning a
- * promise ("throws"); `writeDone`: the write lasts until this settles.
+ * promise ("throws"); `writeDone`: the write lasts until this settles; `startWorkflow`: Temporal's
+ * answer (by default, started at once).
  */
 async function harness(
-  options: { failWrite?: "rejects" | "throws"; writeDone?: Promise<void>; env?: Record<string, string>; events?: FakeEventLog; snapshot?: OrganizationSnapshot } = {},
+  options: {
+    failWrite?: "rejects" | "throws";
+    writeDone?: Promise<void>;
+    env?: Record<string, string>;
+    events?: FakeEventLog;
+    snapshot?: OrganizationSnapshot;
+    startWorkflow?: TemporalClient["startWorkflow"];
+  } = {},
 ): Promise<Harness> {
   const { publicKey, privateKey } = await generateKeyPair("ES256");
   const jwk = { ...(await exportJWK(publicKey)), kid: "test", alg: "ES256" };
@@ -99,8 +111,12 @@ async function harness(
       return (options.writeDone ?? Promise.resolve()).then(() => crypto.randomUUID());
     },
   };
+  const starts: StartWorkflowOptions[] = [];
   const temporal: TemporalClient = {
-    startWorkflow: () => Promise.resolve({ status: "started", started: true, runId: "run-1" }),
+    startWorkflow: (start) => {
+      starts.push(start);
+      return options.startWorkflow ? options.startWorkflow(start) : Promise.resolve({ status: "started", started: true, runId: "run-1" });
+    },
     describeWorkflow: () => Promise.reject(new Error("not used")),
   };
   const handle = createBootstrapHandler({
@@ -122,21 +138,23 @@ async function harness(
     },
     log,
   });
-  return { handle, startedWrites, warnings, token, sign, emits, finds, reads };
+  return { handle, startedWrites, warnings, token, sign, emits, finds, reads, starts, events };
 }
 
 const form = (overrides: Record<string, unknown> = {}) => ({
   name: "Acme", subdomain: "acme-handler-test", contactEmail: "ops@acme.test", admins: [{ email: "ada@acme.test" }], ...overrides,
 });
 
-const bootstrapRequest = (token: string, options: { body?: unknown; idempotencyKey?: string } = {}) => new Request("http://localhost/organization-bootstrap", {
+/** A POST of `body` (JSON-encoded; `raw` is sent as is), with the headers a frontend sends, changed by `headers`. */
+const bootstrapRequest = (token: string, options: { body?: unknown; raw?: BodyInit; idempotencyKey?: string; headers?: Record<string, string> } = {}) => new Request("http://localhost/organization-bootstrap", {
   method: "POST",
   headers: {
     authorization: `Bearer ${token}`,
     "content-type": "application/json",
     ...(options.idempotencyKey !== undefined ? { "idempotency-key": options.idempotencyKey } : {}),
+    ...options.headers,
   },
-  body: JSON.stringify(options.body ?? form()),
+  body: options.raw ?? JSON.stringify(options.body ?? form()),
 });
 
 const statusRequest = (token: string, organizationId: string) =>
@@ -358,4 +376,123 @@ Deno.test("a stream bootstrapped under another idempotency key (before keys were
   assert.equal(other.status, 422);
   await other.body?.cancel();
   assert.deepEqual(finds, [recorded.organizationId, recorded.organizationId], "read only after the write was refused");
+});
+
+/** A 4xx in the API's error shape: `{ error: { code, message, issues? } }`, with the request id; resolves with `error`. */
+async function userError(response: Response, status: number, code: string): Promise<{ code: string; message: string; issues?: Array<{ path: string; message: string }> }> {
+  const body = (await response.json()) as { error: { code: string; message: string; issues?: Array<{ path: string; message: string }> } };
+  assert.equal(response.status, status, JSON.stringify(body));
+  assert.equal(body.error.code, code);
+  assert.ok(typeof body.error.message === "string" && body.error.message !== "", "a message the caller can read");
+  assert.deepEqual(Object.keys(body), ["error"]);
+  assert.ok(response.headers.get("x-request-id"), "the request id, to quote to support");
+  return body.error;
+}
+
+Deno.test("hostile or invalid bodies get 400/413/415/422 in the error shape, 422 naming each bad field, and nothing is written or started", async () => {
+  const { handle, token, emits, starts } = await harness();
+  const cases: Array<{ name: string; request: Partial<Parameters<typeof bootstrapRequest>[1]>; status: number; code: string; paths?: string[] }> = [
+    { name: "not JSON", request: { raw: "{name: Acme" }, status: 400, code: "invalid_json" },
+    { name: "not UTF-8", request: { raw: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]) }, status: 400, code: "invalid_json" },
+    { name: "an array", request: { body: [form()] }, status: 422, code: "validation_failed", paths: ["(body)"] },
+    { name: "an empty form", request: { body: {} }, status: 422, code: "validation_failed", paths: ["name", "subdomain", "contactEmail", "admins"] },
+    { name: "a key the form does not have", request: { body: form({ status: "active" }) }, status: 422, code: "validation_failed", paths: ["(body)"] },
+    { name: "__proto__ smuggled in", request: { raw: `{"__proto__":{"admin":true},${JSON.stringify(form()).slice(1)}` }, status: 422, code: "validation_failed", paths: ["(body)"] },
+    { name: "a bidi override in the name", request: { body: form({ name: "Acme \u202eevil" }) }, status: 422, code: "validation_failed", paths: ["name"] },
+    { name: "a NUL in the name", request: { body: form({ name: "Acme\u0000" }) }, status: 422, code: "validation_failed", paths: ["name"] },
+    { name: "a reserved subdomain", request: { body: form({ subdomain: "admin" }) }, status: 422, code: "validation_failed", paths: ["subdomain"] },
+    { name: "a punycode subdomain", request: { body: form({ subdomain: "xn--80ak6aa92e" }) }, status: 422, code: "validation_failed", paths: ["subdomain"] },
+    { name: "a subdomain that is a path", request: { body: form({ subdomain: "../etc" }) }, status: 422, code: "validation_failed", paths: ["subdomain"] },
+    { name: "a script for an email", request: { body: form({ contactEmail: "<script>alert(1)</script>" }) }, status: 422, code: "validation_failed", paths: ["contactEmail"] },
+    { name: "an admin without an email", request: { body: form({ admins: [{ firstName: "Ada" }] }) }, status: 422, code: "validation_failed", paths: ["admins.0.email"] },
+    { name: "eleven admins", request: { body: form({ admins: Array.from({ length: 11 }, (_, i) => ({ email: `a${i}@acme.test` })) }) }, status: 422, code: "validation_failed", paths: ["admins"] },
+    { name: "one admin twice", request: { body: form({ admins: [{ email: "ada@acme.test" }, { email: "ADA@acme.test" }] }) }, status: 422, code: "validation_failed", paths: ["admins"] },
+    { name: "a body over 64 KiB", request: { body: form({ name: "x".repeat(70 * 1024) }) }, status: 413, code: "payload_too_large" },
+    { name: "a form sent as text", request: { headers: { "content-type": "text/plain" } }, status: 415, code: "unsupported_media_type" },
+    { name: "an Idempotency-Key with spaces", request: { idempotencyKey: "bad key" }, status: 400, code: "invalid_idempotency_key" },
+  ];
+  for (const { name, request, status, code, paths } of cases) {
+    const error = await userError(await handle(bootstrapRequest(token, request)), status, code).catch((cause) => {
+      throw new Error(`${name}: ${cause.message}`, { cause });
+    });
+    if (paths) assert.deepEqual([...new Set(error.issues?.map((issue) => issue.path))].sort(), [...paths].sort(), name);
+  }
+  assert.deepEqual(emits, [], "nothing reached the store");
+  assert.deepEqual(starts, [], "nothing was started");
+});
+
+Deno.test("no token, or one that is not a project user's, is 401 and a user who is not a platform admin 403, for POST and GET; nothing is written or read", async () => {
+  const { handle, sign, emits, reads, starts } = await harness();
+  const other = await generateKeyPair("ES256");
+  const now = Math.floor(Date.now() / 1000);
+  const byAnotherKey = await new SignJWT({ role: "authenticated", [APP_ROLE_CLAIM]: PLATFORM_ADMIN_ROLE, sub: crypto.randomUUID(), aud: "authenticated", iss: ISSUER, iat: now, exp: now + 300 })
+    .setProtectedHeader({ alg: "ES256", kid: "test" }).sign(other.privateKey);
+  const authorizations: Array<[string, string | undefined, number, string]> = [
+    ["no Authorization header", undefined, 401, "unauthorized"],
+    ["an empty bearer", "Bearer ", 401, "unauthorized"],
+    ["Basic credentials", `Basic ${btoa("admin:admin")}`, 401, "unauthorized"],
+    ["a token that is not a JWT", "Bearer not-a-token", 401, "unauthorized"],
+    ["a token signed by another key", `Bearer ${byAnotherKey}`, 401, "unauthorized"],
+    ["an expired token", `Bearer ${await sign({ iat: now - 600, exp: now - 300 })}`, 401, "unauthorized"],
+    ["the service role (an API key, not a user)", `Bearer ${await sign({ role: "service_role" })}`, 401, "unauthorized"],
+    ["a member", `Bearer ${await sign({ [APP_ROLE_CLAIM]: "member" })}`, 403, "forbidden"],
+    ["a user with no app_role", `Bearer ${await sign({ [APP_ROLE_CLAIM]: undefined })}`, 403, "forbidden"],
+  ];
+  for (const [name, authorization, status, code] of authorizations) {
+    const headers: Record<string, string> = { "content-type": "application/json", ...(authorization !== undefined ? { authorization } : {}) };
+    const requests = [
+      new Request("http://localhost/organization-bootstrap", { method: "POST", headers, body: JSON.stringify(form()) }),
+      new Request(`http://localhost/organization-bootstrap?organizationId=${crypto.randomUUID()}`, { headers }),
+    ];
+    for (const request of requests) {
+      await userError(await handle(request), status, code).catch((cause) => {
+        throw new Error(`${name} (${request.method}): ${cause.message}`, { cause });
+      });
+    }
+  }
+  assert.deepEqual(emits, [], "nothing was written");
+  assert.deepEqual(reads, [], "nothing was read");
+  assert.deepEqual(starts, [], "nothing was started");
+});
+
+Deno.test("POST over the caller's burst: 429 rate_limited with Retry-After, before anything is written", async () => {
+  const { handle, token, emits } = await harness({ env: { BOOTSTRAP_RATE_BURST: "2", BOOTSTRAP_RATE_PER_MINUTE: "1" } });
+  for (let i = 0; i < 2; i++) {
+    const response = await handle(bootstrapRequest(token, { body: form({ subdomain: `acme-rate-${i}` }) }));
+    assert.equal(response.status, 200);
+    await response.body?.cancel();
+  }
+  const limited = await handle(bootstrapRequest(token, { body: form({ subdomain: "acme-rate-2" }) }));
+  assert.ok(Number(limited.headers.get("retry-after")) >= 1, "retry-after says when");
+  await userError(limited, 429, "rate_limited");
+  assert.equal(emits.length, 2, "the limited request reached no store");
+});
+
+Deno.test("a start Temporal does not answer within BOOTSTRAP_START_BUDGET_MS: 202 queued at the budget, the event recorded for the reconciler", async () => {
+  const budgetMs = 150;
+  const { handle, token, emits, events, starts, startedWrites, warnings } = await harness({
+    env: { BOOTSTRAP_START_BUDGET_MS: String(budgetMs) },
+    // A proxy that takes 10 s: like fetch, the call gives up when its signal aborts.
+    startWorkflow: ({ signal }) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => resolve({ status: "started", started: true, runId: "too-late" }), 10_000);
+      signal?.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      });
+    }),
+  });
+  const began = performance.now();
+  const response = await handle(bootstrapRequest(token));
+  const elapsedMs = performance.now() - began;
+  assert.equal(response.status, 202);
+  const body = (await response.json()) as { status: string; eventId: string; organizationId: string; workflowId: string };
+  assert.equal(body.status, "queued");
+  assert.ok(elapsedMs >= budgetMs - 5 && elapsedMs < budgetMs + 1000, `answered after ${elapsedMs.toFixed(0)} ms, budget ${budgetMs} ms`);
+  assert.equal(emits.length, 1);
+  assert.equal(events.byStream.get(body.organizationId)?.eventId, body.eventId, "the answer names the recorded event");
+  assert.equal(starts.length, 1);
+  assert.equal(starts[0]!.signal?.aborted, true, "the start was given up");
+  await settle();
+  assert.deepEqual(startedWrites, [], "no run to record");
+  assert.deepEqual(warnings, ["workflow start deferred to the reconciler"]);
 });

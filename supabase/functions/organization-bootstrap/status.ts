@@ -44,13 +44,13 @@ export function supabaseStatusReader(db: SupabaseClient): StatusReader {
 }
 
 /** The projection's view plus Temporal's: the frontend polls this until `active` or `failed`. */
-export async function readBootstrapStatus(reader: StatusReader, temporal: TemporalClient, organizationId: string, budgetMs: number) {
+export async function readBootstrapStatus(reader: StatusReader, temporal: TemporalClient, organizationId: string, budgetMs: number, requestId?: string) {
   const organization = await reader.read(organizationId);
   if (!organization) return undefined;
   const workflowId = bootstrapWorkflowId(organizationId);
   let workflow: { status: string; runId: string } | { status: "UNKNOWN" | "NOT_STARTED" };
   try {
-    const description = await temporal.describeWorkflow(workflowId, { signal: AbortSignal.timeout(budgetMs) });
+    const description = await temporal.describeWorkflow(workflowId, { signal: AbortSignal.timeout(budgetMs), ...(requestId ? { correlationId: requestId } : {}) });
     workflow = { status: description.status, runId: description.runId };
   } catch (error) {
     // NOT_FOUND: the reconciler has not started it yet; anything else: Temporal is unreachable right now.

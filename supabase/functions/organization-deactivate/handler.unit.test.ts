@@ -54,7 +54,8 @@ class FakeStore {
   }
 }
 
-async function harness(options: { startFails?: boolean; burst?: number } = {}) {
+/** `startWorkflow`: Temporal's answer (by default, started at once; `startFails`: refused). */
+async function harness(options: { startFails?: boolean; burst?: number; env?: Record<string, string>; startWorkflow?: TemporalClient["startWorkflow"] } = {}) {
   const { publicKey, privateKey } = await generateKeyPair("ES256");
   const jwk = { ...(await exportJWK(publicKey)), kid: "test", alg: "ES256" };
   const userId = crypto.randomUUID();
@@ -68,10 +69,12 @@ async function harness(options: { startFails?: boolean; burst?: number } = {}) {
   const starts: StartWorkflowOptions[] = [];
   const runs = new Map<string, string>();
   const startFails = options.startFails ?? false;
+  const answer = options.startWorkflow;
   const temporal: TemporalClient = {
     startWorkflow: (options) => {
       starts.push(options);
       if (startFails) return Promise.reject(new Error("proxy down"));
+      if (answer) return answer(options);
       // One run per workflow id; the same requestId is told it started it (as Temporal answers).
       const runId = runs.get(options.workflowId) ?? crypto.randomUUID();
       runs.set(options.workflowId, runId);
@@ -79,7 +82,8 @@ async function harness(options: { startFails?: boolean; burst?: number } = {}) {
     },
     describeWorkflow: () => Promise.reject(new Error("not used")),
   };
-  const log: Log = { info() {}, warn() {}, error() {} };
+  const warnings: string[] = [];
+  const log: Log = { info() {}, warn: (message) => void warnings.push(message), error() {} };
   const handle = createDeactivateHandler({
     config: loadConfig({
       SUPABASE_URL,
@@ -87,6 +91,7 @@ async function harness(options: { startFails?: boolean; burst?: number } = {}) {
       TEMPORAL_PROXY_URL: "http://127.0.0.1:9",
       TEMPORAL_PROXY_TOKEN: "p".repeat(40),
       DEACTIVATE_RATE_BURST: String(options.burst ?? 30),
+      ...options.env,
     }),
     verifyToken: createTokenVerifier({ supabaseUrl: SUPABASE_URL, issuer: ISSUER, projectKeys: { publicKeys: [jwk], secrets: [] } }),
     store: fake.store(),
@@ -99,7 +104,7 @@ async function harness(options: { startFails?: boolean; burst?: number } = {}) {
       headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json", ...headers },
       body: typeof body === "string" ? body : JSON.stringify(body),
     }));
-  return { handle, post, sign, fake, starts };
+  return { handle, post, sign, fake, starts, warnings };
 }
 
 const activeOrganization = (fake: FakeStore, status: Status = "active") => {
@@ -184,8 +189,12 @@ Deno.test("deactivate: only platform admins; hostile bodies get 4xx and write no
   ];
   for (const [body, status, headers] of hostile) {
     const response = await h.post(body, headers);
+    const answer = await response.json();
     assert.equal(response.status, status, JSON.stringify(body).slice(0, 80));
-    assert.match((await response.json()).error.code, /^[a-z_]+$/);
+    assert.deepEqual(Object.keys(answer), ["error"]);
+    assert.match(answer.error.code, /^[a-z_]+$/);
+    assert.ok(typeof answer.error.message === "string" && answer.error.message !== "");
+    if (status === 422) assert.ok(answer.error.issues?.length > 0, `the failing fields are named: ${JSON.stringify(answer)}`);
   }
   assert.equal(h.fake.emits.length, 0, "nothing reached the store");
   assert.equal(h.starts.length, 0);
@@ -200,4 +209,47 @@ Deno.test("deactivate: a caller over its rate is told when to retry, and nothing
   assert.equal(limited.status, 429);
   assert.ok(Number(limited.headers.get("retry-after")) >= 1);
   assert.equal(h.fake.emits.length, 5);
+});
+
+Deno.test("deactivate: a token that is not a project user's (garbage, another key, expired, the service role) is 401 and writes nothing", async () => {
+  const h = await harness();
+  const organizationId = activeOrganization(h.fake);
+  const other = await generateKeyPair("ES256");
+  const now = Math.floor(Date.now() / 1000);
+  const byAnotherKey = await new SignJWT({ role: "authenticated", [APP_ROLE_CLAIM]: PLATFORM_ADMIN_ROLE, sub: crypto.randomUUID(), aud: "authenticated", iss: ISSUER, iat: now, exp: now + 300 })
+    .setProtectedHeader({ alg: "ES256", kid: "test" }).sign(other.privateKey);
+  for (const token of ["not-a-token", byAnotherKey, await h.sign({ iat: now - 600, exp: now - 300 }), await h.sign({ role: "service_role" })]) {
+    const response = await h.post({ organizationId, reason: "customer left" }, {}, token);
+    assert.deepEqual([response.status, (await response.json()).error.code], [401, "unauthorized"]);
+  }
+  assert.equal(h.fake.emits.length, 0);
+  assert.equal(h.starts.length, 0);
+});
+
+Deno.test("deactivate: a start Temporal does not answer within DEACTIVATE_START_BUDGET_MS is 202 queued at the budget, the request recorded", async () => {
+  const budgetMs = 150;
+  const h = await harness({
+    env: { DEACTIVATE_START_BUDGET_MS: String(budgetMs) },
+    // A proxy that takes 10 s: like fetch, the call gives up when its signal aborts.
+    startWorkflow: ({ signal }) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => resolve({ status: "started", started: true, runId: "too-late" }), 10_000);
+      signal?.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      });
+    }),
+  });
+  const organizationId = activeOrganization(h.fake);
+  const began = performance.now();
+  const response = await h.post({ organizationId, reason: "customer left" });
+  const elapsedMs = performance.now() - began;
+  assert.equal(response.status, 202);
+  const body = await response.json();
+  assert.equal(body.status, "queued");
+  assert.ok(elapsedMs >= budgetMs - 5 && elapsedMs < budgetMs + 1000, `answered after ${elapsedMs.toFixed(0)} ms, budget ${budgetMs} ms`);
+  assert.equal(h.fake.organizations.get(organizationId)?.requested?.eventId, body.eventId, "the answer names the recorded request");
+  assert.equal(h.starts[0]?.signal?.aborted, true, "the start was given up");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(h.fake.startedWrites, [], "no run to record");
+  assert.deepEqual(h.warnings, ["workflow start deferred to the reconciler"]);
 });

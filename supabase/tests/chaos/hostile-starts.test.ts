@@ -25,6 +25,7 @@ import { readLocalDnsRecords, readLocalEmails } from "../../../workflows/src/pro
 import type { RunningWorker } from "../../../workflows/src/worker/run-worker.ts";
 import { createServiceClient } from "../../../workflows/src/worker/supabase-client.ts";
 import { eventually } from "../../../workflows/test/support/eventually.ts";
+import { logLines } from "../../../workflows/test/support/log-lines.ts";
 import { FailureType } from "../../../workflows/src/workflows/failure-types.ts";
 import { invoke, startTestWorker, temporalClient, validForm, withDb } from "../organization-bootstrap/support.ts";
 import { runCli, spawnWorkerMain, type WorkerMainProcess } from "../organization-bootstrap/support-processes.ts";
@@ -252,9 +253,10 @@ describe("runs that closed before the work was done, with the worker's entry poi
     await emitInitiatedWithSql(organizationId, form);
     await handle.terminate("stopped by hand, for the test");
 
-    const stuckLine = await eventually("the stuck log line", () => main.stderr().split("\n").find((line) => line.includes("organization is stuck") && line.includes(organizationId)), 30_000);
-    assert.match(stuckLine, new RegExp(`fix="npm run bootstrap:retry -- --organization ${organizationId}"`));
-    assert.match(stuckLine, /status=TERMINATED/);
+    const stuckLine = await eventually("the stuck log line", () => logLines(main.stderr()).find((line) => line.msg.startsWith("organization is stuck") && line.organizationId === organizationId), 30_000);
+    assert.equal(stuckLine.level, "error");
+    assert.equal(stuckLine.fix, `npm run bootstrap:retry -- --organization ${organizationId}`);
+    assert.equal(stuckLine.status, "TERMINATED");
     const ready = (await (await fetch(`${main.url}/readyz`)).json()) as { reconciler: { stuck: { count: number; organizations: Array<{ organizationId: string }> } } };
     assert.ok(ready.reconciler.stuck.count >= 1, JSON.stringify(ready.reconciler.stuck));
     // /readyz lists the first ten (by id); other suites' stuck organizations may come before this one.

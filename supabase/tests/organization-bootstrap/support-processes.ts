@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { workerEnv } from "../../local/src/stack.ts";
 import { stackEnv } from "../../local/test/support/env.ts";
 import { eventually } from "../../../workflows/test/support/eventually.ts";
+import { logLine } from "../../../workflows/test/support/log-lines.ts";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -46,7 +47,7 @@ export async function spawnWorkerMain(extraEnv: Record<string, string> = {}): Pr
   };
   try {
     const url = await eventually("the worker HTTP line", () =>
-      /✔ worker HTTP on (http:\/\/\S+):/.exec(stdout)?.[1] ?? (child.exitCode !== null ? Promise.reject(new Error(`the worker exited: ${stderr}`)) : undefined), 120_000);
+      logLine(stdout, "worker HTTP listening")?.url?.toString() ?? (child.exitCode !== null ? Promise.reject(new Error(`the worker exited: ${stderr}`)) : undefined), 120_000);
     return { url, stdout: () => stdout, stderr: () => stderr, stop };
   } catch (error) {
     await stop();

@@ -1,9 +1,11 @@
 /**
  * The gRPC-web proxy as a process: `tsx workflows/src/proxy/main.ts`.
  * Configuration comes from the environment (see env.ts); SIGTERM/SIGINT finish calls in
- * flight and exit.
+ * flight and exit. Routine lines are the shared JSON log lines (call-log.ts); a configuration that
+ * keeps it from starting is told on stderr in plain words.
  */
 import { formatEnvProblems, parseProxyEnv } from "./env.ts";
+import { proxyLog } from "./call-log.ts";
 import { startProxy } from "./server.ts";
 
 const parsed = parseProxyEnv(process.env);
@@ -14,13 +16,16 @@ if (!parsed.ok) {
 
 try {
   const proxy = await startProxy(parsed.options);
-  process.stderr.write(`✔ Temporal gRPC-web proxy listening on ${proxy.url} → ${parsed.options.temporalAddress} (namespace ${parsed.options.namespace})\n`);
+  proxyLog("info", "proxy listening", { url: proxy.url, temporalAddress: parsed.options.temporalAddress, namespace: parsed.options.namespace });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`… ${signal}: stopping the proxy\n`);
-    void proxy.close().then(() => process.exit(0));
+    proxyLog("info", "proxy stopping: finishing calls in flight", { signal });
+    void proxy.close().then(() => {
+      proxyLog("info", "proxy stopped");
+      process.exit(0);
+    });
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

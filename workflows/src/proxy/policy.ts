@@ -136,7 +136,14 @@ function startProblems(trigger: WorkflowTrigger): string[] {
 }
 
 export type Verdict =
-  | { readonly ok: true; readonly workflowId: string; readonly message: Uint8Array }
+  | {
+    readonly ok: true;
+    readonly workflowId: string;
+    readonly message: Uint8Array;
+    /** A start's event id and trigger name, as checked (for the call's log line). */
+    readonly eventId?: string;
+    readonly trigger?: string;
+  }
   | Refusal;
 
 export interface Refusal { readonly ok: false; readonly code: GrpcStatusCode; readonly reason: string; readonly workflowId?: string }
@@ -413,7 +420,7 @@ function checkStart(body: Uint8Array, policy: ProxyPolicy): Verdict {
   };
   if (summary.value === undefined) request.userMetadata = null;
   else request.userMetadata = { summary: encodeJsonPayload(summary.value) };
-  return { ok: true, workflowId, message: Request.encode(request).finish() };
+  return { ok: true, workflowId, eventId: input.value.ref.eventId, trigger: trigger.name, message: Request.encode(request).finish() };
 }
 
 function checkDescribe(body: Uint8Array, policy: ProxyPolicy): Verdict {

@@ -11,9 +11,10 @@ import { FrameError } from "@org-bootstrap/shared/grpc-web/frame.ts";
 import type { CallStatus } from "@org-bootstrap/shared/grpc-web/metadata.ts";
 import { decodeUnaryRequest } from "@org-bootstrap/shared/grpc-web/request.ts";
 import { GrpcStatus } from "@org-bootstrap/shared/grpc-web/status.ts";
+import { REQUEST_ID_HEADER, wellFormedRequestId } from "@org-bootstrap/shared/log-line.ts";
 import { WORKFLOW_SERVICE, workflowServicePath } from "@org-bootstrap/shared/temporal/proto.ts";
 import { createTokenCheck } from "./auth.ts";
-import { jsonLineLogger, type CallLogger } from "./call-log.ts";
+import { jsonLineLogger, proxyLog, type CallLogEntry, type CallLogger } from "./call-log.ts";
 import { parseGrpcTimeout } from "./grpc-timeout.ts";
 import { checkRequest, isProxiedMethod, triggerPolicy, type ProxyPolicy } from "./policy.ts";
 import { sendForwarded, sendJson, sendTrailersOnly } from "./respond.ts";
@@ -93,13 +94,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       return;
     }
     const method = path.startsWith(SERVICE_PREFIX) ? path.slice(SERVICE_PREFIX.length) : path;
+    // The caller's request id (the edge function sends its own), so one grep follows a request here.
+    const requestId = wellFormedRequestId(req.headers[REQUEST_ID_HEADER] as string | undefined);
+    const logCall = (entry: Omit<CallLogEntry, "method" | "ms" | "requestId">) =>
+      log({ method, ms: performance.now() - startedAt, ...(requestId ? { requestId } : {}), ...entry });
     let workflowId: string | undefined;
     const refuse = (httpStatus: number, status: CallStatus, closeConnection: boolean, headers: Record<string, string> = {}) => {
       sendTrailersOnly(res, httpStatus, status, { closeConnection, headers });
-      log({
-        method, grpcStatus: status.code, httpStatus, forwarded: false, ms: performance.now() - startedAt, reason: status.message,
-        ...(workflowId ? { workflowId } : {}),
-      });
+      logCall({ grpcStatus: status.code, httpStatus, forwarded: false, reason: status.message, ...(workflowId ? { workflowId } : {}) });
     };
 
     // Authentication first: an unauthenticated caller learns nothing about what is allowed.
@@ -125,7 +127,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     } catch (error) {
       if (error instanceof BodyTooLarge) return tooLarge();
       // The caller went away, or Node cut a too-slow request (requestTimeout) and answered 408.
-      log({ method, grpcStatus: GrpcStatus.CANCELLED, httpStatus: 0, forwarded: false, ms: performance.now() - startedAt, reason: "request body not received" });
+      logCall({ grpcStatus: GrpcStatus.CANCELLED, httpStatus: 0, forwarded: false, reason: "request body not received" });
       res.destroy();
       return;
     }
@@ -147,8 +149,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const deadline = Math.min(upstreamTimeoutMs, callerDeadline ?? upstreamTimeoutMs);
     const result = await upstream.call(workflowServicePath(method), verdict.message, deadline);
     sendForwarded(res, result.data, result.status);
-    log({
-      method, workflowId, grpcStatus: result.status.code, httpStatus: 200, forwarded: true, ms: performance.now() - startedAt,
+    logCall({
+      workflowId, grpcStatus: result.status.code, httpStatus: 200, forwarded: true,
+      ...(verdict.eventId ? { eventId: verdict.eventId } : {}),
+      ...(verdict.trigger ? { trigger: verdict.trigger } : {}),
       ...(result.transportError ? { reason: result.transportError } : {}),
     });
   }
@@ -162,7 +166,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     },
     (req, res) => {
       handle(req, res).catch((error: unknown) => {
-        process.stderr.write(`proxy: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
+        proxyLog("error", "unexpected error", { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), stack: (error as Error).stack });
         if (!res.headersSent) sendTrailersOnly(res, 500, { code: GrpcStatus.INTERNAL, message: "internal proxy error" }, { closeConnection: true });
         else res.destroy();
       });

@@ -41,6 +41,18 @@ export interface EnsureDeps {
   readonly concurrency?: number;
 }
 
+/** Thrown when ensuring one event's workflow failed (Temporal or Supabase): its ids, for the log line. */
+export class EnsureFailed extends Error {
+  override readonly name = "EnsureFailed";
+  constructor(
+    message: string,
+    readonly ids: { readonly workflowId: string; readonly eventId: string; readonly trigger: string; readonly path: ReconcilerPath },
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 type Parsed =
   | { readonly ok: true; readonly trigger: WorkflowTrigger; readonly ref: TriggerEventRef }
   | { readonly ok: false; readonly trigger?: WorkflowTrigger; readonly eventId: string; readonly reason: string };
@@ -119,20 +131,22 @@ export class WorkflowEnsurer {
     const { starter, record, metrics, log } = this.deps;
     const workflowId = workflowIdOf(trigger, ref);
     const base = { trigger: trigger.name, eventId: ref.eventId, workflowId };
+    /** What every line of this attempt carries: `started <id> path=…` first, for people reading it. */
+    const ids = { path, trigger: trigger.name, eventId: ref.eventId, workflowId };
     // Counts and records a run this call created. The record is not awaited here: the next start need
     // not wait for this write (a sweep waits for all of its writes before it returns). The run exists
     // and may record itself as its first activity (same key) if this write fails; the sweep backs that up.
     const created = (runId: string): EnsureOutcome => {
       metrics.workflowStarted(trigger.name, path);
       const recorded = record(trigger, ref, { workflowId, runId, startedBy: path }).catch((error: unknown) => {
-        log.warn("workflow_started not written (the run or the next sweep writes it)", { trigger: trigger.name, workflowId, error: errorMessage(error) });
+        log.warn("workflow_started not written (the run or the next sweep writes it)", { ...ids, error: errorMessage(error) });
       });
       return { kind: "started", ...base, runId, recorded };
     };
     try {
       const result = await starter.start(trigger, ref, path);
       if (result.status === "started") {
-        log.info(`started ${workflowId}`, { path, trigger: trigger.name, eventId: ref.eventId, runId: result.runId });
+        log.info(`started ${workflowId}`, { ...ids, runId: result.runId });
         return created(result.runId);
       }
       metrics.workflowAlreadyStarted(trigger.name, path);
@@ -144,17 +158,17 @@ export class WorkflowEnsurer {
         const replaced = await starter.start(trigger, ref, path, { replacingRunThatDidNothing: true });
         if (replaced.status !== "started") return { kind: "already_started", ...base };
         log.warn(`started ${workflowId} again: its earlier run came before the event and did nothing`, {
-          trigger: trigger.name, path, eventId: ref.eventId, previousRunId: run.runId, runId: replaced.runId,
+          ...ids, previousRunId: run.runId, runId: replaced.runId,
         });
         return created(replaced.runId);
       }
       const startedBy = run.startedBy ?? path;
       await record(trigger, ref, { workflowId, runId: run.runId, startedBy });
-      log.info(`recorded the start of ${workflowId}, which had no workflow_started event`, { trigger: trigger.name, startedBy, runId: run.runId, status: run.status });
+      log.info(`recorded the start of ${workflowId}, which had no workflow_started event`, { ...ids, startedBy, runId: run.runId, status: run.status });
       return { kind: "already_started", ...base, runId: run.runId, startedBy };
     } catch (error) {
       metrics.ensureFailed(trigger.name, path);
-      throw new Error(`ensuring ${workflowId} (event ${ref.eventId}) failed: ${errorMessage(error)}`, { cause: error });
+      throw new EnsureFailed(`ensuring ${workflowId} (event ${ref.eventId}) failed: ${errorMessage(error)}`, ids, { cause: error });
     }
   }
 }

@@ -4,7 +4,7 @@ import { triggerIndex, WORKFLOW_TRIGGERS, type WorkflowTrigger } from "@org-boot
 import { createReconcileActivities, type ReconcileActivities } from "./activities.ts";
 import { Canary } from "./canary.ts";
 import type { ReconcilerConfig } from "./config.ts";
-import { WorkflowEnsurer } from "./ensure.ts";
+import { EnsureFailed, WorkflowEnsurer } from "./ensure.ts";
 import { consoleLog, errorMessage, type ReconcilerLog } from "./log.ts";
 import { ReconcilerMetrics, type SweepKind } from "./metrics.ts";
 import { pendingReader } from "./pending.ts";
@@ -184,7 +184,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
           // Failures are counted and logged by the ensurer; the sweep retries the event later.
           // Tracked until its workflow_started record lands too, so stop() lets that write finish.
           const ensured = ensurer.ensure(row, "realtime").then((outcome) => (outcome.kind === "started" ? outcome.recorded : undefined));
-          track(ensured).catch((error: unknown) => log.warn(errorMessage(error), { path: "realtime" }));
+          track(ensured).catch((error: unknown) => log.warn(errorMessage(error), error instanceof EnsureFailed ? error.ids : { path: "realtime" }));
         },
         ...(config.canary.enabled ? { onCanary: (row: Record<string, unknown>) => canary?.received(row) } : {}),
         onSubscribed,

@@ -1,7 +1,10 @@
 /**
- * The reconciler's log: one plain line per fact, `[reconciler] message key=value …`, info to stdout
- * and problems to stderr. Fields are ids, states and counts — never a key or a token.
+ * The worker's log (the reconciler's facts, and the worker's own lines): the shared JSON line
+ * (shared/src/log-line.ts) with `workflowId`, `eventId`, `trigger` and `path` where known; info to
+ * stdout and problems to stderr. Fields are ids, states and counts — never a key or a token.
  */
+import { formatLogLine, type LogLevel } from "@org-bootstrap/shared/log-line.ts";
+
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
 export interface ReconcilerLog {
@@ -10,25 +13,24 @@ export interface ReconcilerLog {
   error(message: string, fields?: LogFields): void;
 }
 
-function format(message: string, fields: LogFields | undefined): string {
+export function consoleLog(stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): ReconcilerLog {
+  const write = (level: LogLevel, stream: NodeJS.WritableStream) => (message: string, fields?: LogFields) =>
+    void stream.write(`${formatLogLine(level, message, fields)}\n`);
+  return { info: write("info", stdout), warn: write("warn", stderr), error: write("error", stderr) };
+}
+
+/** `message key=value …`: how memoryLog keeps a line, for tests to match with a regex. */
+function plainLine(message: string, fields: LogFields | undefined): string {
   const parts = Object.entries(fields ?? {})
     .filter(([, value]) => value !== undefined)
     .map(([key, value]) => `${key}=${typeof value === "string" && /[\s"=]/.test(value) ? JSON.stringify(value) : String(value)}`);
-  return `[reconciler] ${message}${parts.length > 0 ? ` ${parts.join(" ")}` : ""}\n`;
+  return `[reconciler] ${message}${parts.length > 0 ? ` ${parts.join(" ")}` : ""}`;
 }
 
-export function consoleLog(stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): ReconcilerLog {
-  return {
-    info: (message, fields) => void stdout.write(format(message, fields)),
-    warn: (message, fields) => void stderr.write(format(message, fields)),
-    error: (message, fields) => void stderr.write(format(message, fields)),
-  };
-}
-
-/** Collects lines in memory (tests read them; nothing is printed). */
+/** Collects lines in memory as `level [reconciler] message key=value …` (tests read them; nothing is printed). */
 export function memoryLog(): ReconcilerLog & { readonly lines: string[] } {
   const lines: string[] = [];
-  const push = (level: string) => (message: string, fields?: LogFields) => void lines.push(`${level} ${format(message, fields).trimEnd()}`);
+  const push = (level: LogLevel) => (message: string, fields?: LogFields) => void lines.push(`${level} ${plainLine(message, fields)}`);
   return { lines, info: push("info"), warn: push("warn"), error: push("error") };
 }
 

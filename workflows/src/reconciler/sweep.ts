@@ -1,5 +1,5 @@
 import type { TriggerIndex } from "@org-bootstrap/shared/triggers/index.ts";
-import type { WorkflowEnsurer } from "./ensure.ts";
+import { EnsureFailed, type WorkflowEnsurer } from "./ensure.ts";
 import { errorMessage, type ReconcilerLog } from "./log.ts";
 import type { ReconcilerMetrics, SweepKind } from "./metrics.ts";
 import type { ReadPending } from "./pending.ts";
@@ -149,7 +149,9 @@ export async function sweepPending(deps: SweepDeps, graceMs: number, kind: Sweep
   await Promise.all(recordings);
   if (failure) {
     deps.metrics.sweepFinished(kind, "error");
-    deps.log.warn(`sweep (${kind}) stopped: ${errorMessage(failure.error)}`, { found: seen.size, started, pages });
+    // The event it stopped at, when an ensure failed: its ids, so a grep on them finds this line too.
+    const ids = failure.error instanceof EnsureFailed ? failure.error.ids : { path: "sweep" };
+    deps.log.warn(`sweep (${kind}) stopped: ${errorMessage(failure.error)}`, { ...ids, found: seen.size, started, pages });
     throw failure.error;
   }
   for (const [trigger, seconds] of lagByTrigger) deps.metrics.setLagSeconds(trigger, seconds);
@@ -157,7 +159,7 @@ export async function sweepPending(deps: SweepDeps, graceMs: number, kind: Sweep
   const summary: SweepSummary = { found: seen.size, started, alreadyStarted, invalid, pages, oldestAgeSeconds, durationMs: Date.now() - began };
   if (seen.size > 0) {
     deps.log.info(`sweep (${kind}) found ${seen.size} trigger event(s) without a workflow_started event`, {
-      started, alreadyStarted, invalid, pages, oldestAgeSeconds: Math.round(oldestAgeSeconds * 10) / 10, ms: summary.durationMs,
+      path: "sweep", started, alreadyStarted, invalid, pages, oldestAgeSeconds: Math.round(oldestAgeSeconds * 10) / 10, ms: summary.durationMs,
     });
   }
   return summary;

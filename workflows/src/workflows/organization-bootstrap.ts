@@ -15,34 +15,19 @@ import type { BootstrapWorkflowInput, BootstrapWorkflowResult } from "@org-boots
 import { bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { BootstrapActivities } from "../activities/index.ts";
 import type { BootstrapRef, PlannedInvitation, RetryOrigin } from "../activities/types.ts";
-import { FailureType, NON_RETRYABLE_FAILURE_TYPES } from "./failure-types.ts";
+import { FailureType } from "./failure-types.ts";
 import { readRecordedEvent } from "./recorded-event.ts";
 import { organizationStart, startedByFromMemo } from "./start-identity.ts";
+import { FORWARD_STEP_RETRY, UNDO_STEP_RETRY } from "./step-retry.ts";
 
 /** How long an invitation link stays valid. */
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-/**
- * Forward steps retry transient failures (DNS API or mail server down, event store 5xx) with
- * backoff for roughly a quarter of an hour — 20 attempts, 1 s doubling to a 1 min cap — then the
- * bootstrap fails and compensates rather than leaving an organization half-built indefinitely.
- */
-const steps = proxyActivities<BootstrapActivities>({
-  startToCloseTimeout: "1 minute",
-  retry: {
-    initialInterval: "1 second",
-    backoffCoefficient: 2,
-    maximumInterval: "1 minute",
-    maximumAttempts: 20,
-    nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES],
-  },
-});
+/** Forward steps retry transient failures for roughly a quarter of an hour, then the bootstrap fails and compensates. */
+const steps = proxyActivities<BootstrapActivities>({ startToCloseTimeout: "1 minute", retry: FORWARD_STEP_RETRY });
 
 /** Undo steps retry without limit (still stopping on a non-retryable failure): undo must finish. */
-const undoSteps = proxyActivities<BootstrapActivities>({
-  startToCloseTimeout: "1 minute",
-  retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "5 minutes" },
-});
+const undoSteps = proxyActivities<BootstrapActivities>({ startToCloseTimeout: "1 minute", retry: UNDO_STEP_RETRY });
 
 /** What `bootstrap:retry` put in the memo of the run it started (attribution only, never business data). */
 function retryOriginFromMemo(memo: Record<string, unknown> | undefined): RetryOrigin | undefined {
@@ -138,11 +123,13 @@ export async function organizationBootstrapWorkflow(rawInput: BootstrapWorkflowI
 
     await step("activateOrganization", () => steps.activateOrganization(ref));
     setCurrentDetails("active");
+    // The worker's line for every bootstrap (the SDK adds workflowId and runId), even one the edge started.
+    log.info("organization bootstrapped", { eventId: recorded.eventId, organizationId, invitations: planned.length });
     return { organizationId, subdomain, dnsName: record.name, invitations: planned.length };
   } catch (error) {
     const reason = describeFailure(error);
     const failedStep = currentStep;
-    log.error("bootstrap failed; compensating", { failedStep, reason });
+    log.error("bootstrap failed; compensating", { eventId: recorded.eventId, failedStep, reason });
     const outcome = await CancellationScope.nonCancellable(() => compensate(ref, undo, { reason, failedStep }));
     if (isCancellation(error)) throw error;
     throw ApplicationFailure.create({

@@ -3,9 +3,9 @@ import type { BootstrapWorkflowInput } from "@org-bootstrap/shared/bootstrap-inp
 import { deactivateWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import type { BootstrapActivities } from "../activities/index.ts";
 import type { BootstrapRef } from "../activities/types.ts";
-import { NON_RETRYABLE_FAILURE_TYPES } from "./failure-types.ts";
 import { readRecordedEvent } from "./recorded-event.ts";
 import { organizationStart, startedByFromMemo } from "./start-identity.ts";
+import { DEACTIVATION_STEP_RETRY } from "./step-retry.ts";
 
 /** What the workflow returns once the organization is deactivated. */
 export interface DeactivateWorkflowResult {
@@ -16,14 +16,10 @@ export interface DeactivateWorkflowResult {
 
 /**
  * Every step is idempotent and undoes nothing when it fails, so a deactivation never gives up: its
- * steps retry without limit (a DNS API down for an hour delays the deactivation, it does not leave
- * half of it done and call that an outcome), and a non-retryable failure (a refused change) fails
- * the run for a person to look at.
+ * steps retry without limit, and a non-retryable failure (a refused change) fails the run for a
+ * person to look at.
  */
-const steps = proxyActivities<BootstrapActivities>({
-  startToCloseTimeout: "1 minute",
-  retry: { initialInterval: "1 second", backoffCoefficient: 2, maximumInterval: "5 minutes", nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_TYPES] },
-});
+const steps = proxyActivities<BootstrapActivities>({ startToCloseTimeout: "1 minute", retry: DEACTIVATION_STEP_RETRY });
 
 /** Between looks at a bootstrap that is still running: soon at first, then every 30 s (a bootstrap out of attempts runs ~15 min). */
 export const BOOTSTRAP_WAITS_MS: readonly number[] = [1_000, 2_000, 5_000, 10_000, 30_000];

@@ -86,9 +86,10 @@ export function startBuilt(file: string, env: Record<string, string>, ready: Reg
   });
 }
 
-export const PROXY_READY = /proxy listening on (http:\/\/\S+) →/;
-/** main.ts prints this once the worker polls and its HTTP server listens. */
-export const WORKER_READY = /worker HTTP on (http:\/\/\S+): \/healthz/;
+/** The proxy's log line once it listens (shared/src/log-line.ts: `msg` comes before the other fields). */
+export const PROXY_READY = /"msg":"proxy listening".*?"url":"(http:\/\/[^"]+)"/;
+/** main.ts logs this once the worker polls and its HTTP server listens. */
+export const WORKER_READY = /"msg":"worker HTTP listening".*?"url":"(http:\/\/[^"]+)"/;
 
 /** The built proxy on a free port, forwarding to the test stack's Temporal. */
 export function startBuiltProxy(outDir: string, token: string): Promise<BuiltProcess> {

@@ -24,11 +24,16 @@ import { createServiceClient } from "../../src/worker/supabase-client.ts";
 export const TEST_BASE_DOMAIN = "orgs.test";
 export const TEST_APP_URL = "http://app.test";
 
-export interface Harness {
-  readonly supabase: SupabaseClient;
+/** Where a test's worker runs: a Temporal connection and namespace, and the workflow bundle. */
+export interface WorkerHost {
   readonly connection: NativeConnection;
-  readonly client: Client;
+  readonly namespace: string;
   readonly bundle: WorkflowBundleWithSourceMap;
+}
+
+export interface Harness extends WorkerHost {
+  readonly supabase: SupabaseClient;
+  readonly client: Client;
   close(): Promise<void>;
 }
 
@@ -41,6 +46,7 @@ export async function openHarness(): Promise<Harness> {
   return {
     supabase,
     connection,
+    namespace: env.temporalNamespace,
     client,
     bundle,
     close: async () => {
@@ -81,16 +87,16 @@ export function localDeps(harness: Harness, outboxDir: string, overrides: Partia
 
 /** Runs `body` while a worker with `activities` polls a task queue of its own. */
 export async function withWorker<T>(
-  harness: Harness,
+  host: WorkerHost,
   activities: BootstrapActivities | ActivityDeps,
   body: (taskQueue: string) => Promise<T>,
 ): Promise<T> {
   const taskQueue = `test-bootstrap-${randomUUID()}`;
   const worker = await Worker.create({
-    connection: harness.connection,
-    namespace: stackEnv().temporalNamespace,
+    connection: host.connection,
+    namespace: host.namespace,
     taskQueue,
-    workflowBundle: harness.bundle,
+    workflowBundle: host.bundle,
     activities: "events" in activities ? createActivities(activities) : activities,
   });
   return worker.runUntil(body(taskQueue));

@@ -9,6 +9,8 @@ import { startStack, type Stack } from "../stack.ts";
 import { clearStackState, isProcessAlive, readStackState } from "../state.ts";
 import { onStopRequest } from "../stop-requests.ts";
 import crypto from "node:crypto";
+import path from "node:path";
+import { followServiceLogs } from "../follow-logs.ts";
 import { bootstrapAndFollow } from "./bootstrap-demo.ts";
 import { signInDemoAdmin, type SignedInDemoAdmin } from "./demo-admin.ts";
 import { bootProductFunctions } from "./boot-functions.ts";
@@ -36,7 +38,8 @@ function printSummary(stack: Stack, demoAdmin: SignedInDemoAdmin | undefined): v
     process.stdout.write(`\n  Demo platform admin (local only): ${demoAdmin.credentials.email} / ${demoAdmin.credentials.password}\n`);
   }
   process.stdout.write(
-    "\n  Keys and URLs as env lines: npm run status\n  Make a user platform admin: npm run admin:grant -- --email <addr>  (admin:revoke takes it back)\n  A token without signing in: npm run token -- --role platform_admin  (developer shortcut)\n  Stop:                       Ctrl-C\n\n",
+    `\n  Service logs:               shown below as they are written; JSON lines in ${path.join(options.dataDir, "logs")}\n` +
+    "  Keys and URLs as env lines: npm run status\n  Make a user platform admin: npm run admin:grant -- --email <addr>  (admin:revoke takes it back)\n  A token without signing in: npm run token -- --role platform_admin  (developer shortcut)\n  Stop:                       Ctrl-C\n\n",
   );
 }
 
@@ -112,6 +115,10 @@ async function main(): Promise<void> {
   await bootProductFunctions(stack.env.FUNCTIONS_URL, progress);
   const demoAdmin = await createDemoAdmin(stack);
   printSummary(stack, demoAdmin);
+  // From here on the functions', the proxy's and the worker's lines, readable (the demo's among them).
+  followServiceLogs(path.join(options.dataDir, "logs"), (line) => process.stdout.write(`${line}\n`), {
+    color: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
+  });
   if (demoAdmin && stack.worker && process.env.START_DEMO !== "0") await runDemo(stack, demoAdmin);
 }
 

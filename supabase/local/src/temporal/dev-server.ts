@@ -21,6 +21,11 @@ export interface RunningTemporal {
   stop(): Promise<void>;
 }
 
+/** `temporal server start-dev` arguments registering the workflows' search attributes (SEARCH_ATTRIBUTES). */
+export function searchAttributeArgs(): string[] {
+  return Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ["--search-attribute", `${name}=${type}`]);
+}
+
 /** Runs the real `temporal server start-dev`, persisting to a SQLite file under the data dir. */
 export async function startTemporalDevServer(options: {
   dataDir: string;
@@ -53,7 +58,7 @@ export async function startTemporalDevServer(options: {
     // synchronous=normal keeps history across process crashes, off is for throwaway test stacks.
     "--sqlite-pragma", "journal_mode=wal",
     "--sqlite-pragma", `synchronous=${options.ephemeral ? "off" : "normal"}`,
-    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ["--search-attribute", `${name}=${type}`]),
+    ...searchAttributeArgs(),
   ];
   const processHandle = startService("temporal", cli, args, { logDir: path.join(options.dataDir, "logs") });
   await waitUntilReady(

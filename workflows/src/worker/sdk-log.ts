@@ -1,0 +1,24 @@
+/**
+ * The Temporal SDK's log (the worker's own, the Rust core's, and workflow and activity `log` calls)
+ * as the shared JSON line, so the worker writes one format. Runtime.install takes it as its logger.
+ * The SDK's metadata becomes fields: a workflow's lines carry its `workflowId`, `runId`, `workflowType`.
+ */
+import type { LogLevel as SdkLogLevel } from "@temporalio/common";
+import { DefaultLogger, type LogEntry } from "@temporalio/worker";
+import { formatLogLine, type LogLevel } from "@org-bootstrap/shared/log-line.ts";
+
+const LEVELS: Readonly<Record<SdkLogLevel, LogLevel>> = { TRACE: "debug", DEBUG: "debug", INFO: "info", WARN: "warn", ERROR: "error" };
+
+/** One SDK log entry as a line (without its newline), at the entry's own time. */
+export function sdkLogLine(entry: LogEntry): string {
+  return formatLogLine(LEVELS[entry.level], entry.message, entry.meta ?? {}, new Date(Number(entry.timestampNanos / 1_000_000n)));
+}
+
+/** A logger for Runtime.install: entries at `level` and above, info to stdout and problems to stderr. */
+export function sdkLogger(level: SdkLogLevel, write: (level: LogLevel, line: string) => void = writeToProcess): DefaultLogger {
+  return new DefaultLogger(level, (entry) => write(LEVELS[entry.level], sdkLogLine(entry)));
+}
+
+function writeToProcess(level: LogLevel, line: string): void {
+  (level === "warn" || level === "error" ? process.stderr : process.stdout).write(`${line}\n`);
+}
