@@ -15,7 +15,6 @@ import { LogTimestamp } from "@temporalio/worker";
 import { bootstrapWorkflowStart } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { parseLogLine, type LogRecord } from "@org-bootstrap/shared/log-line.ts";
 import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
-import { workflowservice } from "@org-bootstrap/shared/temporal/proto.ts";
 import { PROXY_STARTED_BY, bootstrapWorkflowId } from "@org-bootstrap/shared/workflow-contract.ts";
 import { jsonLineLogger } from "../src/proxy/call-log.ts";
 import { startProxy, type RunningProxy } from "../src/proxy/server.ts";
@@ -23,6 +22,7 @@ import { WorkflowEnsurer } from "../src/reconciler/ensure.ts";
 import { consoleLog } from "../src/reconciler/log.ts";
 import { ReconcilerMetrics } from "../src/reconciler/metrics.ts";
 import { sdkLogger } from "../src/worker/sdk-log.ts";
+import { answerStartWorkflow } from "./support/fake-temporal.ts";
 
 // One request's ids, as the edge function has them (the same in log.unit.test.ts).
 const organizationId = "3b7c1e9e-0d7a-4f1e-9a55-1f0e4a0b2c3d";
@@ -58,13 +58,7 @@ before(async () => {
   // Temporal's frontend, as far as one StartWorkflowExecution goes.
   temporal = http2.createServer();
   temporal.on("stream", (stream: http2.ServerHttp2Stream) => {
-    const response = workflowservice.StartWorkflowExecutionResponse.encode({ runId: "run-1" }).finish();
-    const frame = Buffer.alloc(5 + response.length);
-    frame.writeUInt32BE(response.length, 1);
-    frame.set(response, 5);
-    stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
-    stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-    stream.end(frame);
+    answerStartWorkflow(stream, "run-1");
   });
   await new Promise<void>((resolve) => temporal.listen(0, "127.0.0.1", resolve));
   proxy = await startProxy({

@@ -16,10 +16,10 @@ import { after, before, test } from "node:test";
 import { bootstrapWorkflowStart } from "@org-bootstrap/shared/bootstrap-input.ts";
 import { isUnavailable } from "@org-bootstrap/shared/grpc-web/status.ts";
 import { createTemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
-import { workflowservice } from "@org-bootstrap/shared/temporal/proto.ts";
 import { PROXY_STARTED_BY } from "@org-bootstrap/shared/workflow-contract.ts";
 import { parseProxyEnv } from "../src/proxy/env.ts";
 import { startProxy } from "../src/proxy/server.ts";
+import { answerStartWorkflow } from "./support/fake-temporal.ts";
 
 let dir: string;
 let upstream: http2.Http2SecureServer;
@@ -36,13 +36,7 @@ before(async () => {
   upstream = http2.createSecureServer({ key: fs.readFileSync(path.join(dir, "server.key")), cert: fs.readFileSync(path.join(dir, "server.pem")) });
   upstream.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
     received.push(headers);
-    const response = workflowservice.StartWorkflowExecutionResponse.encode({ runId: "cloud-run" }).finish();
-    const frame = Buffer.alloc(5 + response.length);
-    frame.writeUInt32BE(response.length, 1);
-    frame.set(response, 5);
-    stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
-    stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-    stream.end(frame);
+    answerStartWorkflow(stream, "cloud-run");
   });
   await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
   address = `127.0.0.1:${(upstream.address() as AddressInfo).port}`;
