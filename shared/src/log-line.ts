@@ -51,13 +51,28 @@ export function wellFormedRequestId(value: string | null | undefined): string | 
 const SECRET_KEY = /authorization|cookie|passw(or)?d|secret|token|api[-_]?key|service[-_]?role|private[-_]?key|e-?mail/i;
 const BEARER = /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
+/** Supabase's secret API keys (`sb_secret_…`) and a key or token passed in a query string. */
+const SUPABASE_SECRET_KEY = /\bsb_secret_[A-Za-z0-9_-]+/g;
+const QUERY_SECRET = /([?&](?:apikey|api_key|token|access_token|key)=)[^&\s"]+/gi;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 
 const clip = (text: string): string => (text.length > MAX_LOG_STRING ? `${text.slice(0, MAX_LOG_STRING)}…` : text);
 
 /** A string as it may be written: secrets inside it masked, then clipped. */
 function safeString(text: string): string {
-  return clip(text.replace(BEARER, "Bearer [redacted]").replace(JWT, "[jwt]").replace(EMAIL, "[email]"));
+  return clip(
+    text
+      .replace(BEARER, "Bearer [redacted]")
+      .replace(JWT, "[jwt]")
+      .replace(SUPABASE_SECRET_KEY, "sb_secret_[redacted]")
+      .replace(QUERY_SECRET, "$1[redacted]")
+      .replace(EMAIL, "[email]"),
+  );
+}
+
+/** JSON.stringify's replacer for a nested value: a key named like a secret is redacted at every depth. */
+function redactNested(this: unknown, key: string, value: unknown): unknown {
+  return key !== "" && SECRET_KEY.test(key) ? "[redacted]" : value;
 }
 
 /** A field's value as written, or undefined to leave the field out. Lines are flat: anything else becomes a string. */
@@ -82,7 +97,7 @@ function logValue(value: unknown): LogValue | undefined {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
   if (value instanceof Error) return safeString(`${value.name}: ${value.message}`);
   try {
-    return safeString(JSON.stringify(value) ?? String(value));
+    return safeString(JSON.stringify(value, redactNested) ?? String(value));
   } catch {
     return safeString(String(value));
   }

@@ -46,6 +46,17 @@ test("never a secret: fields named like one are redacted; tokens, JWTs and email
   });
 });
 
+test("never a secret at any depth: a nested key named like one, Supabase secret keys and keys in a query string", () => {
+  const line = formatLogLine("error", "config rejected", {
+    config: { url: "https://x.supabase.co", nested: { serviceRoleKey: "nested-secret", apiKey: "api-secret" } },
+    error: "GET https://x.supabase.co/rest/v1/t?select=*&apikey=query-secret failed with sb_secret_abcDEF123",
+  }, at);
+  for (const secret of ["nested-secret", "api-secret", "query-secret", "sb_secret_abcDEF123"]) assert.ok(!line.includes(secret), `${secret} in ${line}`);
+  const record = parseLogLine(line)!;
+  assert.equal(record.config, JSON.stringify({ url: "https://x.supabase.co", nested: { serviceRoleKey: "[redacted]", apiKey: "[redacted]" } }));
+  assert.equal(record.error, "GET https://x.supabase.co/rest/v1/t?select=*&apikey=[redacted] failed with sb_secret_[redacted]");
+});
+
 test("parseLogLine returns undefined for anything that is not a line of the format", () => {
   for (const line of [
     "", "plain text", "[reconciler] started x path=realtime", "{not json}", "[1,2]", "null",

@@ -44,7 +44,7 @@ export interface BuiltArtifact {
 export const WORKER_EXTERNALS = ["@temporalio/*"];
 
 /**
- * CommonJS dependencies (ws, prom-client, protobufjs) call `require` for Node builtins; in an ES
+ * CommonJS dependencies (prom-client, protobufjs) call `require` for Node builtins; in an ES
  * module bundle that needs a real `require`, which this banner provides.
  */
 const REQUIRE_SHIM = 'import { createRequire as __createRequire } from "node:module";\nconst require = __createRequire(import.meta.url);';

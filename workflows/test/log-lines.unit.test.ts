@@ -155,4 +155,5 @@ test("the worker: the Temporal SDK's lines (Runtime.install's logger) are the sa
   const failed = parsed(written[1]!.line);
   assert.equal(failed.level, "warn");
   assert.equal(failed.error, "Error: SMTP refused [email]", "an error is its message, an address in it masked");
+  assert.match(String(failed.stack), /^Error: SMTP refused \[email\]\n\s+at /, "and keeps its stack trace, masked the same way");
 });

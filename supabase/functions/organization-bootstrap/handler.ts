@@ -105,13 +105,14 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, 
       eventId = previous.eventId;
     }
     timing.mark("record");
-    log.info("bootstrap recorded", { requestId, eventId, workflowId, trigger: organizationBootstrapTrigger.name, path: "edge", organizationId });
+    log.info("bootstrap recorded", { requestId, eventId, workflowId, trigger: organizationBootstrapTrigger.name, organizationId });
 
     const status = await startWorkflow({ eventId, organizationId }, requestId, info);
     timing.mark("start");
     const url = workflowUrl(config, workflowId);
     const response: BootstrapResponse = { organizationId, workflowId, eventId, status, ...(url ? { workflowUrl: url } : {}) };
-    log.info(`bootstrap ${status}`, { requestId, eventId, workflowId, trigger: organizationBootstrapTrigger.name, path: "edge", organizationId });
+    // `path` names who started the workflow: the edge only when it did; a queued one is left to the reconciler.
+    log.info(`bootstrap ${status}`, { requestId, eventId, workflowId, trigger: organizationBootstrapTrigger.name, ...(status === "started" ? { path: "edge" } : {}), organizationId });
     return json(status === "started" ? 200 : 202, response, { "x-request-id": requestId, ...timing.header() });
   }
 

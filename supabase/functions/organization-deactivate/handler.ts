@@ -79,7 +79,7 @@ export function createDeactivateHandler(deps: DeactivateDeps): (request: Request
     timing.mark("record");
     const ref = { streamId: organizationId, eventId };
     const start = workflowStart(organizationDeactivateTrigger, ref, "edge");
-    log.info("deactivation recorded", { requestId, eventId, workflowId: start.workflowId, trigger: organizationDeactivateTrigger.name, path: "edge", organizationId });
+    log.info("deactivation recorded", { requestId, eventId, workflowId: start.workflowId, trigger: organizationDeactivateTrigger.name, organizationId });
 
     const status = await startDirectly({
       temporal: deps.temporal,
@@ -94,7 +94,8 @@ export function createDeactivateHandler(deps: DeactivateDeps): (request: Request
     timing.mark("start");
     const url = workflowUrl(config, start.workflowId);
     const response: DeactivateResponse = { organizationId, workflowId: start.workflowId, eventId, status, ...(url ? { workflowUrl: url } : {}) };
-    log.info(`deactivation ${status}`, { requestId, eventId, workflowId: start.workflowId, trigger: organizationDeactivateTrigger.name, path: "edge", organizationId });
+    // `path` names who started the workflow: the edge only when it did; a queued one is left to the reconciler.
+    log.info(`deactivation ${status}`, { requestId, eventId, workflowId: start.workflowId, trigger: organizationDeactivateTrigger.name, ...(status === "started" ? { path: "edge" } : {}), organizationId });
     return json(status === "started" ? 200 : 202, response, { "x-request-id": requestId, ...timing.header() });
   }
 

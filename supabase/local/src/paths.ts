@@ -9,7 +9,7 @@ export const FUNCTIONS_DIR = path.join(SUPABASE_DIR, "functions");
 export const CONFIG_TOML = path.join(SUPABASE_DIR, "config.toml");
 /**
  * Deno itself: the native executable from Deno's npm platform package (`@deno/linux-x64-glibc`,
- * pinned in package.json; JSR and deno.land are not needed, or reachable). The npm package `deno`
+ * pinned in supabase/local/package.json; JSR and deno.land are not needed, or reachable). The npm package `deno`
  * 2.1.4 is not used: it lists platform packages the registry does not have, which breaks `npm ci`,
  * and its bin is a Node script running Deno as a child, which signals would not reach.
  */
@@ -20,10 +20,9 @@ export const DENO_BINARY = path.join(
   `${process.platform === "win32" ? "win32" : process.platform}-${process.arch === "x64" ? "x64" : "arm64"}${process.platform === "linux" ? "-glibc" : ""}`,
   process.platform === "win32" ? "deno.exe" : "deno",
 );
-/** Everything the stack writes lives here (git-ignored). */
 /** Debian's Chromium, for the try-it page's browser test (`npm test` installs it as root). */
 export const CHROMIUM_BINARY = "/usr/bin/chromium";
-
+/** Everything the stack writes lives here (git-ignored). */
 export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, ".local");
 /** The Deno cache for the project's own Deno runs (tests, benchmarks): npm packages land here, never in node_modules. */
 export const DENO_CACHE_DIR = path.join(DEFAULT_DATA_DIR, "deno-cache");

@@ -24,11 +24,14 @@ function clock(time: string): string {
   return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
 }
 
+/** Control characters shown as escapes, so a logged value can neither start a new line nor colour the terminal. */
+const visible = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
 /** key=value, the value quoted when it has a space, a quote or an equals sign (JSON for anything not flat). */
 function pair(key: string, value: unknown): string {
-  if (typeof value === "object" && value !== null) return `${key}=${JSON.stringify(value)}`;
+  if (typeof value === "object" && value !== null) return `${visible(key)}=${visible(JSON.stringify(value))}`;
   const text = typeof value === "string" && (value === "" || /[\s"=]/.test(value)) ? JSON.stringify(value) : String(value);
-  return `${key}=${text}`;
+  return `${visible(key)}=${visible(text)}`;
 }
 
 /** `line` for a person, or `line` unchanged when it is not a line of the shared format. */
@@ -42,6 +45,6 @@ export function prettyLogLine(line: string, source: string, options: PrettyOptio
   ];
   const level = record.level.padEnd(5);
   const shownLevel = options.color ? `${COLORS[record.level]}${level}${RESET}` : level;
-  const head = `${clock(record.time)} ${shownLevel} ${source.padEnd(options.sourceWidth ?? 6)}  ${record.msg}`;
+  const head = `${clock(record.time)} ${shownLevel} ${source.padEnd(options.sourceWidth ?? 6)}  ${visible(record.msg)}`;
   return fields.length > 0 ? `${head}  ${fields.join(" ")}` : head;
 }

@@ -25,6 +25,14 @@ test("values with spaces, quotes or equals signs are quoted; anything not flat i
   assert.equal(prettyLogLine(line, "organization-bootstrap"), '06:12:01 error organization-bootstrap  m  reason="no such thing" filter="event_type=in.(a)" empty="" nested={"a":1} n=3 ok=false');
 });
 
+test("control characters in a message or a value are shown as escapes: a logged value cannot forge a line or colour the terminal", () => {
+  const line = formatLogLine("warn", "refused\n06:00:00 info  worker  forged", { reason: "\u001b[31mred", note: "a\rb" }, at);
+  const shown = prettyLogLine(line, "proxy");
+  assert.ok(!/[\u0000-\u001f]/.test(shown), JSON.stringify(shown));
+  assert.match(shown, /refused\\u000a06:00:00 info {2}worker {2}forged/);
+  assert.match(shown, /reason=\\u001b\[31mred/);
+});
+
 test("colour marks the level only when asked for", () => {
   const shown = prettyLogLine(formatLogLine("error", "m", {}, at), "worker", { color: true });
   assert.equal(shown, "06:12:01 \x1b[31merror\x1b[0m worker  m");

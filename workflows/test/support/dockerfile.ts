@@ -37,20 +37,3 @@ export function parseDockerfile(file: string): Stage[] {
 
 export const all = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword);
 export const last = (stage: Stage, keyword: string) => all(stage, keyword).at(-1)?.args;
-
-/** The repository folders whose package.json a stage copies (`COPY shared/package.json shared/` → "shared"). */
-export function copiedWorkspaces(stage: Stage): string[] {
-  return all(stage, "COPY")
-    .flatMap((copy) => copy.args.split(/\s+/).slice(0, -1))
-    .filter((source) => source.endsWith("/package.json"))
-    .map((source) => path.posix.dirname(source));
-}
-
-/** The `npm ci` a stage runs, as flags: which workspaces, the root or not, dev dependencies or not. */
-export function npmCiOf(stage: Stage): { workspaces: string[]; includeRoot: boolean; omitDev: boolean } | undefined {
-  const run = all(stage, "RUN").find((r) => /\bnpm ci\b/.test(r.args));
-  if (!run) return undefined;
-  const command = run.args.split("&&")[0]!.trim().split(/\s+/);
-  const workspaces = command.flatMap((word, i) => (word === "--workspace" ? [command[i + 1]!] : word.startsWith("--workspace=") ? [word.slice(12)] : []));
-  return { workspaces, includeRoot: command.includes("--include-workspace-root"), omitDev: command.includes("--omit=dev") };
-}

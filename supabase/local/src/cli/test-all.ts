@@ -1,10 +1,11 @@
 /**
- * `npm test`: first the unit tier (every `*.unit.test.ts`, Node and Deno: no server needed), then
+ * `npm test`: first the unit tier (every `*.unit.test.ts`, Node and Deno: no stack; the workflow tests
+ * among them start the testing library's in-memory Temporal dev server for themselves), then
  * a throwaway local stack on free ports and every other suite against it; ends with one line
  * `N passed, N failed` summed over both tiers (CI reads it).
  *
  *   npm test                      both tiers
- *   npm run test:unit             the unit tier alone: no Postgres, no Temporal stack, no stack folder
+ *   npm run test:unit             the unit tier alone: no Postgres, no gateway, proxy or worker, no stack folder
  *   npm test -- rest realtime     only test files whose path contains one of the words
  */
 import fs from "node:fs";
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
   const unitEnv: NodeJS.ProcessEnv = { ...process.env };
   const nodeUnit = nodeFiles.filter(isUnit);
   const denoUnit = denoFiles.filter(isUnit);
-  progress.step(`unit tier: ${nodeUnit.length} Node and ${denoUnit.length} Deno test file(s), no servers`);
+  progress.step(`unit tier: ${nodeUnit.length} Node and ${denoUnit.length} Deno test file(s), no stack`);
   results.push(await runNodeSuites("node (unit)", nodeUnit, unitEnv));
   results.push(await runDenoSuites("deno (unit)", denoUnit, { ...unitEnv, ...denoEnv() }));
   progress.step(`unit tier done in ${((Date.now() - started) / 1000).toFixed(1)} s`);

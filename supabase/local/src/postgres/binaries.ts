@@ -38,12 +38,17 @@ export function findPostgresBinDir(env: NodeJS.ProcessEnv = process.env): string
 export function ensurePostgresBinDir(progress: Progress, env: NodeJS.ProcessEnv = process.env): string {
   const found = findPostgresBinDir(env);
   if (found) return found;
-  const fix = "install them (Debian: `apt-get install -y postgresql`), set PG_BIN_DIR to their folder, or point SUPABASE_DB_URL at a running Postgres";
-  if (env.PG_BIN_DIR) throw new StackError(`PG_BIN_DIR (${env.PG_BIN_DIR}) holds no Postgres server binaries (initdb, postgres)`, fix);
+  if (env.PG_BIN_DIR) {
+    throw new StackError(
+      `PG_BIN_DIR (${env.PG_BIN_DIR}) holds no Postgres server binaries (initdb, postgres)`,
+      "point it at the folder holding initdb and postgres, or unset it (Debian: `apt-get install -y postgresql`)",
+    );
+  }
   try {
     installDebianPackages(["postgresql"], progress, "the Postgres server binaries (initdb, postgres)");
   } catch (error) {
-    if (error instanceof StackError) throw new StackError(error.message, fix);
+    // The install's own fix (the exact command) first, then the other ways out.
+    if (error instanceof StackError) throw new StackError(error.message, `${error.fix}; or set PG_BIN_DIR to their folder, or point SUPABASE_DB_URL at a running Postgres`);
     throw error;
   }
   const installed = findPostgresBinDir(env);

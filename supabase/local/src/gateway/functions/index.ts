@@ -52,7 +52,7 @@ export async function createFunctionsService(deps: GatewayDeps, options: Functio
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
   };
   if (!fs.existsSync(DENO_BINARY)) {
-    throw new StackError(`Deno is not installed (${path.relative(process.cwd(), DENO_BINARY)} is missing)`, "run `npm ci` (it installs Deno 2.1.4 from the npm package @deno/linux-x64-glibc; on another platform, install Deno 2.1.4 and link it there)");
+    throw new StackError(`Deno is not installed (${path.relative(process.cwd(), DENO_BINARY)} is missing)`, "run the command through npm (`npm start`, `npm test`: they install Deno 2.1.4 from the npm package @deno/linux-x64-glibc); on another platform, install Deno 2.1.4 and link it there");
   }
 
   // A caller sends the same token until it expires; PostgREST-style memo, expiry re-checked on every hit.
