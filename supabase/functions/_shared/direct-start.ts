@@ -38,11 +38,23 @@ export interface DirectStart {
 }
 
 /**
- * An edge function's direct start, after its event is recorded: "started" when the workflow exists
- * (this call created it, or an earlier one did), "queued" when Temporal or the proxy did not answer in
- * time: the event is durable and the reconciler (Realtime, then the sweep) starts the workflow.
+ * How a direct start ended: this call created the run, the run already existed (an earlier request,
+ * or the reconciler was faster), or Temporal or the proxy did not answer in time.
  */
-export async function startDirectly(options: DirectStart): Promise<"started" | "queued"> {
+export type DirectStartOutcome = "started here" | "already started" | "queued";
+
+/** The answer's status: a run that exists is "started", whoever created it. */
+export const answerStatus = (outcome: DirectStartOutcome): "started" | "queued" => (outcome === "queued" ? "queued" : "started");
+
+/** The outcome on the function's log line: `path` names who started the run, so only when this call did. */
+export const outcomeLogFields = (outcome: DirectStartOutcome): Record<string, unknown> =>
+  outcome === "started here" ? { path: "edge" } : outcome === "already started" ? { alreadyStarted: true } : {};
+
+/**
+ * An edge function's direct start, after its event is recorded. When Temporal or the proxy does not
+ * answer in time the event is durable and the reconciler (Realtime, then the sweep) starts the workflow.
+ */
+export async function startDirectly(options: DirectStart): Promise<DirectStartOutcome> {
   const { start, log, requestId, eventId } = options;
   try {
     // The event id makes the start idempotent; the request id goes along for the proxy's log line.
@@ -60,8 +72,9 @@ export async function startDirectly(options: DirectStart): Promise<"started" | "
           log.warn("workflow_started event not written here; the workflow records it", { requestId, eventId, workflowId: start.workflowId, path: "edge", error: String(error) });
         }
       });
+      return "started here";
     }
-    return "started";
+    return "already started";
   } catch (error) {
     log.warn("workflow start deferred to the reconciler", { requestId, eventId, workflowId: start.workflowId, path: "edge", error: String(error) });
     return "queued";

@@ -23,10 +23,13 @@ const token = "header.payload.signature";
 const proxyToken = "p".repeat(32);
 const form = { name: "Acme Secret Name", subdomain: "acme-log-test", contactEmail: "ops@acme.test", admins: [{ email: "ada@acme.test" }] };
 
-async function run(headers: Record<string, string>) {
+/** Temporal's answer when the run already exists (the reconciler, or an earlier request, was first). */
+const alreadyExists = () => encodeGrpcWebBody([], { code: GrpcStatus.ALREADY_EXISTS, message: "Workflow execution is already running. WorkflowId: x, RunId: run-0." });
+
+async function run(headers: Record<string, string>, answerWith?: () => Uint8Array) {
   const lines: string[] = [];
   const proxyHeaders: Headers[] = [];
-  const answer = encodeGrpcWebBody([workflowservice.StartWorkflowExecutionResponse.encode({ runId: "run-1" }).finish()], { code: GrpcStatus.OK, message: "" });
+  const answer = answerWith?.() ?? encodeGrpcWebBody([workflowservice.StartWorkflowExecutionResponse.encode({ runId: "run-1" }).finish()], { code: GrpcStatus.OK, message: "" });
   const temporal = createTemporalClient({
     proxyUrl: "http://proxy.test",
     proxyToken,
@@ -103,4 +106,13 @@ Deno.test("log: the caller's x-request-id is used when well-formed, else a new i
     assert.equal(replaced.response.headers.get("x-request-id"), logged);
     assert.equal(replaced.proxyHeaders[0]!.get("x-request-id"), logged);
   }
+});
+
+Deno.test("log: when the run already existed (the reconciler was first), the answer is still started, but the line names no path", async () => {
+  const { lines, body } = await run({ "x-request-id": requestId }, alreadyExists);
+  assert.equal(body.status, "started");
+  const startLine = lines.map(parsed).find((record) => record.msg === "bootstrap started");
+  assert.ok(startLine, lines.join("\n"));
+  assert.equal(startLine.path, undefined, "the edge did not start this run");
+  assert.equal(startLine.alreadyStarted, true);
 });

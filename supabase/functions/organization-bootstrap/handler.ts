@@ -6,7 +6,7 @@ import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { adminEndpoint, idempotencyKeyOf } from "../_shared/admin-endpoint.ts";
 import type { Caller, TokenVerifier } from "../_shared/auth.ts";
 import type { BootstrapConfig } from "./config.ts";
-import { startDirectly, type ServeInfo } from "../_shared/direct-start.ts";
+import { answerStatus, outcomeLogFields, startDirectly, type DirectStartOutcome, type ServeInfo } from "../_shared/direct-start.ts";
 import { workflowUrl } from "../_shared/function-config.ts";
 import type { BootstrapEventStore } from "./event-store.ts";
 import { type ServerTiming, UserError, json, readJsonBody } from "../_shared/http.ts";
@@ -46,7 +46,7 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, 
   // Status reads have a bucket of their own: a polling frontend never uses up its caller's bootstraps.
   const statusLimiter = new RateLimiter(config.BOOTSTRAP_STATUS_RATE_BURST, config.BOOTSTRAP_STATUS_RATE_PER_MINUTE);
 
-  function startWorkflow(input: BootstrapStartIdentity, requestId: string, info: ServeInfo | undefined): Promise<"started" | "queued"> {
+  function startWorkflow(input: BootstrapStartIdentity, requestId: string, info: ServeInfo | undefined): Promise<DirectStartOutcome> {
     const start = bootstrapWorkflowStart(input, "edge");
     return startDirectly({
       temporal: deps.temporal,
@@ -107,12 +107,12 @@ export function createBootstrapHandler(deps: BootstrapDeps): (request: Request, 
     timing.mark("record");
     log.info("bootstrap recorded", { requestId, eventId, workflowId, trigger: organizationBootstrapTrigger.name, organizationId });
 
-    const status = await startWorkflow({ eventId, organizationId }, requestId, info);
+    const outcome = await startWorkflow({ eventId, organizationId }, requestId, info);
+    const status = answerStatus(outcome);
     timing.mark("start");
     const url = workflowUrl(config, workflowId);
     const response: BootstrapResponse = { organizationId, workflowId, eventId, status, ...(url ? { workflowUrl: url } : {}) };
-    // `path` names who started the workflow: the edge only when it did; a queued one is left to the reconciler.
-    log.info(`bootstrap ${status}`, { requestId, eventId, workflowId, trigger: organizationBootstrapTrigger.name, ...(status === "started" ? { path: "edge" } : {}), organizationId });
+    log.info(`bootstrap ${status}`, { requestId, eventId, workflowId, trigger: organizationBootstrapTrigger.name, ...outcomeLogFields(outcome), organizationId });
     return json(status === "started" ? 200 : 202, response, { "x-request-id": requestId, ...timing.header() });
   }
 

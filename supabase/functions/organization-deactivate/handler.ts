@@ -3,7 +3,7 @@ import { organizationDeactivateTrigger, workflowStart } from "@org-bootstrap/sha
 import type { TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { adminEndpoint, idempotencyKeyOf } from "../_shared/admin-endpoint.ts";
 import type { Caller, TokenVerifier } from "../_shared/auth.ts";
-import { startDirectly, type ServeInfo } from "../_shared/direct-start.ts";
+import { answerStatus, outcomeLogFields, startDirectly, type ServeInfo } from "../_shared/direct-start.ts";
 import { workflowUrl } from "../_shared/function-config.ts";
 import { type ServerTiming, UserError, json, readJsonBody } from "../_shared/http.ts";
 import { sha256Hex } from "../_shared/identity.ts";
@@ -81,7 +81,7 @@ export function createDeactivateHandler(deps: DeactivateDeps): (request: Request
     const start = workflowStart(organizationDeactivateTrigger, ref, "edge");
     log.info("deactivation recorded", { requestId, eventId, workflowId: start.workflowId, trigger: organizationDeactivateTrigger.name, organizationId });
 
-    const status = await startDirectly({
+    const outcome = await startDirectly({
       temporal: deps.temporal,
       log,
       start,
@@ -91,11 +91,11 @@ export function createDeactivateHandler(deps: DeactivateDeps): (request: Request
       info,
       record: (runId) => deps.store.emitWorkflowStarted(ref, { workflowId: start.workflowId, runId, startedBy: "edge" }, requestId),
     });
+    const status = answerStatus(outcome);
     timing.mark("start");
     const url = workflowUrl(config, start.workflowId);
     const response: DeactivateResponse = { organizationId, workflowId: start.workflowId, eventId, status, ...(url ? { workflowUrl: url } : {}) };
-    // `path` names who started the workflow: the edge only when it did; a queued one is left to the reconciler.
-    log.info(`deactivation ${status}`, { requestId, eventId, workflowId: start.workflowId, trigger: organizationDeactivateTrigger.name, ...(status === "started" ? { path: "edge" } : {}), organizationId });
+    log.info(`deactivation ${status}`, { requestId, eventId, workflowId: start.workflowId, trigger: organizationDeactivateTrigger.name, ...outcomeLogFields(outcome), organizationId });
     return json(status === "started" ? 200 : 202, response, { "x-request-id": requestId, ...timing.header() });
   }
 
