@@ -4,10 +4,11 @@
  * and idempotency (the fake store keeps emit_domain_event's rules). No stack needed.
  */
 import assert from "node:assert/strict";
-import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from "jose";
-import { APP_ROLE_CLAIM, PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
+import type { JWTPayload } from "jose";
+import { APP_ROLE_CLAIM } from "@org-bootstrap/shared/stack-contract.ts";
 import type { StartWorkflowOptions, TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { createTokenVerifier } from "../_shared/auth.ts";
+import { projectSigner, startAnsweringTooLate } from "../_shared/testing.ts";
 import { loadConfig } from "./config.ts";
 import type { BootstrapEventStore } from "./event-store.ts";
 import { createBootstrapHandler } from "./handler.ts";
@@ -75,15 +76,7 @@ async function harness(
     startWorkflow?: TemporalClient["startWorkflow"];
   } = {},
 ): Promise<Harness> {
-  const { publicKey, privateKey } = await generateKeyPair("ES256");
-  const jwk = { ...(await exportJWK(publicKey)), kid: "test", alg: "ES256" };
-  const userId = crypto.randomUUID();
-  const sign = (claims: JWTPayload = {}) => {
-    const now = Math.floor(Date.now() / 1000);
-    const all: JWTPayload = { role: "authenticated", [APP_ROLE_CLAIM]: PLATFORM_ADMIN_ROLE, sub: userId, aud: "authenticated", iss: ISSUER, iat: now, exp: now + 300, ...claims };
-    const present = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
-    return new SignJWT(present).setProtectedHeader({ alg: "ES256", kid: "test" }).sign(privateKey);
-  };
+  const { jwk, sign } = await projectSigner(ISSUER);
   const token = await sign();
   const startedWrites: Harness["startedWrites"] = [];
   const warnings: string[] = [];
@@ -423,10 +416,9 @@ Deno.test("hostile or invalid bodies get 400/413/415/422 in the error shape, 422
 
 Deno.test("no token, or one that is not a project user's, is 401 and a user who is not a platform admin 403, for POST and GET; nothing is written or read", async () => {
   const { handle, sign, emits, reads, starts } = await harness();
-  const other = await generateKeyPair("ES256");
   const now = Math.floor(Date.now() / 1000);
-  const byAnotherKey = await new SignJWT({ role: "authenticated", [APP_ROLE_CLAIM]: PLATFORM_ADMIN_ROLE, sub: crypto.randomUUID(), aud: "authenticated", iss: ISSUER, iat: now, exp: now + 300 })
-    .setProtectedHeader({ alg: "ES256", kid: "test" }).sign(other.privateKey);
+  // A platform admin's token, with our kid, signed by another project's key.
+  const byAnotherKey = await (await projectSigner(ISSUER)).sign();
   const authorizations: Array<[string, string | undefined, number, string]> = [
     ["no Authorization header", undefined, 401, "unauthorized"],
     ["an empty bearer", "Bearer ", 401, "unauthorized"],
@@ -472,14 +464,7 @@ Deno.test("a start Temporal does not answer within BOOTSTRAP_START_BUDGET_MS: 20
   const budgetMs = 150;
   const { handle, token, emits, events, starts, startedWrites, warnings } = await harness({
     env: { BOOTSTRAP_START_BUDGET_MS: String(budgetMs) },
-    // A proxy that takes 10 s: like fetch, the call gives up when its signal aborts.
-    startWorkflow: ({ signal }) => new Promise((resolve, reject) => {
-      const timer = setTimeout(() => resolve({ status: "started", started: true, runId: "too-late" }), 10_000);
-      signal?.addEventListener("abort", () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      });
-    }),
+    startWorkflow: startAnsweringTooLate,
   });
   const began = performance.now();
   const response = await handle(bootstrapRequest(token));

@@ -3,10 +3,10 @@
  * keeps emit_domain_event's and the projection's rules) and a real JWT check. No stack needed.
  */
 import assert from "node:assert/strict";
-import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from "jose";
-import { APP_ROLE_CLAIM, PLATFORM_ADMIN_ROLE } from "@org-bootstrap/shared/stack-contract.ts";
+import { APP_ROLE_CLAIM } from "@org-bootstrap/shared/stack-contract.ts";
 import type { StartWorkflowOptions, TemporalClient } from "@org-bootstrap/shared/temporal/client.ts";
 import { createTokenVerifier } from "../_shared/auth.ts";
+import { projectSigner, startAnsweringTooLate } from "../_shared/testing.ts";
 import type { Log } from "../_shared/log.ts";
 import { loadConfig } from "./config.ts";
 import type { DeactivateEventStore, DeactivationRefusal } from "./event-store.ts";
@@ -56,14 +56,7 @@ class FakeStore {
 
 /** `startWorkflow`: Temporal's answer (by default, started at once; `startFails`: refused). */
 async function harness(options: { startFails?: boolean; burst?: number; env?: Record<string, string>; startWorkflow?: TemporalClient["startWorkflow"] } = {}) {
-  const { publicKey, privateKey } = await generateKeyPair("ES256");
-  const jwk = { ...(await exportJWK(publicKey)), kid: "test", alg: "ES256" };
-  const userId = crypto.randomUUID();
-  const sign = (claims: JWTPayload = {}) => {
-    const now = Math.floor(Date.now() / 1000);
-    const all: JWTPayload = { role: "authenticated", [APP_ROLE_CLAIM]: PLATFORM_ADMIN_ROLE, sub: userId, aud: "authenticated", iss: ISSUER, iat: now, exp: now + 300, ...claims };
-    return new SignJWT(all).setProtectedHeader({ alg: "ES256", kid: "test" }).sign(privateKey);
-  };
+  const { jwk, sign } = await projectSigner(ISSUER);
   const token = await sign();
   const fake = new FakeStore();
   const starts: StartWorkflowOptions[] = [];
@@ -214,10 +207,9 @@ Deno.test("deactivate: a caller over its rate is told when to retry, and nothing
 Deno.test("deactivate: a token that is not a project user's (garbage, another key, expired, the service role) is 401 and writes nothing", async () => {
   const h = await harness();
   const organizationId = activeOrganization(h.fake);
-  const other = await generateKeyPair("ES256");
   const now = Math.floor(Date.now() / 1000);
-  const byAnotherKey = await new SignJWT({ role: "authenticated", [APP_ROLE_CLAIM]: PLATFORM_ADMIN_ROLE, sub: crypto.randomUUID(), aud: "authenticated", iss: ISSUER, iat: now, exp: now + 300 })
-    .setProtectedHeader({ alg: "ES256", kid: "test" }).sign(other.privateKey);
+  // A platform admin's token, with our kid, signed by another project's key.
+  const byAnotherKey = await (await projectSigner(ISSUER)).sign();
   for (const token of ["not-a-token", byAnotherKey, await h.sign({ iat: now - 600, exp: now - 300 }), await h.sign({ role: "service_role" })]) {
     const response = await h.post({ organizationId, reason: "customer left" }, {}, token);
     assert.deepEqual([response.status, (await response.json()).error.code], [401, "unauthorized"]);
@@ -230,14 +222,7 @@ Deno.test("deactivate: a start Temporal does not answer within DEACTIVATE_START_
   const budgetMs = 150;
   const h = await harness({
     env: { DEACTIVATE_START_BUDGET_MS: String(budgetMs) },
-    // A proxy that takes 10 s: like fetch, the call gives up when its signal aborts.
-    startWorkflow: ({ signal }) => new Promise((resolve, reject) => {
-      const timer = setTimeout(() => resolve({ status: "started", started: true, runId: "too-late" }), 10_000);
-      signal?.addEventListener("abort", () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      });
-    }),
+    startWorkflow: startAnsweringTooLate,
   });
   const organizationId = activeOrganization(h.fake);
   const began = performance.now();

@@ -6,6 +6,7 @@
  */
 import { GrpcStatus, grpcStatusName } from "@org-bootstrap/shared/grpc-web/status.ts";
 import { formatLogLine, type LogLevel } from "@org-bootstrap/shared/log-line.ts";
+import { writeLogLine } from "../observability/log-output.ts";
 
 export interface CallLogEntry {
   readonly method: string;
@@ -55,6 +56,5 @@ export function jsonLineLogger(write: (line: string) => void = (line) => process
 
 /** One of the proxy's other lines: info to stdout, problems to stderr. */
 export function proxyLog(level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>): void {
-  const stream = level === "warn" || level === "error" ? process.stderr : process.stdout;
-  stream.write(`${formatLogLine(level, message, fields)}\n`);
+  writeLogLine(level, formatLogLine(level, message, fields));
 }

@@ -131,8 +131,8 @@ export class WorkflowEnsurer {
     const { starter, record, metrics, log } = this.deps;
     const workflowId = workflowIdOf(trigger, ref);
     const base = { trigger: trigger.name, eventId: ref.eventId, workflowId };
-    /** What every line of this attempt carries: `started <id> path=…` first, for people reading it. */
-    const ids = { path, trigger: trigger.name, eventId: ref.eventId, workflowId };
+    /** What every line of this attempt carries: `path` first, so a plain line reads `started <id> path=…`. */
+    const ids = { path, ...base };
     // Counts and records a run this call created. The record is not awaited here: the next start need
     // not wait for this write (a sweep waits for all of its writes before it returns). The run exists
     // and may record itself as its first activity (same key) if this write fails; the sweep backs that up.

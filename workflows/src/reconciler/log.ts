@@ -4,6 +4,7 @@
  * stdout and problems to stderr. Fields are ids, states and counts — never a key or a token.
  */
 import { formatLogLine, type LogLevel } from "@org-bootstrap/shared/log-line.ts";
+import { writeLogLine } from "../observability/log-output.ts";
 
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
@@ -14,9 +15,8 @@ export interface ReconcilerLog {
 }
 
 export function consoleLog(stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): ReconcilerLog {
-  const write = (level: LogLevel, stream: NodeJS.WritableStream) => (message: string, fields?: LogFields) =>
-    void stream.write(`${formatLogLine(level, message, fields)}\n`);
-  return { info: write("info", stdout), warn: write("warn", stderr), error: write("error", stderr) };
+  const write = (level: LogLevel) => (message: string, fields?: LogFields) => writeLogLine(level, formatLogLine(level, message, fields), { stdout, stderr });
+  return { info: write("info"), warn: write("warn"), error: write("error") };
 }
 
 /** `message key=value …`: how memoryLog keeps a line, for tests to match with a regex. */

@@ -32,7 +32,7 @@ if (!parsed.ok) {
 const { config } = parsed;
 
 // Loaded only once the environment is valid, so a bad environment prints nothing but its problems
-// (supabase-js, for one, warns about the Node version as it loads).
+// and exits before the SDK and the clients load.
 const { Runtime } = await import("@temporalio/worker");
 const { sdkLogger } = await import("./sdk-log.ts");
 const { StartupError } = await import("./preflight.ts");

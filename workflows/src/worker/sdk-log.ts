@@ -6,6 +6,7 @@
 import type { LogLevel as SdkLogLevel } from "@temporalio/common";
 import { DefaultLogger, type LogEntry } from "@temporalio/worker";
 import { formatLogLine, type LogLevel } from "@org-bootstrap/shared/log-line.ts";
+import { writeLogLine } from "../observability/log-output.ts";
 
 const LEVELS: Readonly<Record<SdkLogLevel, LogLevel>> = { TRACE: "debug", DEBUG: "debug", INFO: "info", WARN: "warn", ERROR: "error" };
 
@@ -21,10 +22,6 @@ export function sdkLogLine(entry: LogEntry): string {
 }
 
 /** A logger for Runtime.install: entries at `level` and above, info to stdout and problems to stderr. */
-export function sdkLogger(level: SdkLogLevel, write: (level: LogLevel, line: string) => void = writeToProcess): DefaultLogger {
+export function sdkLogger(level: SdkLogLevel, write: (level: LogLevel, line: string) => void = writeLogLine): DefaultLogger {
   return new DefaultLogger(level, (entry) => write(LEVELS[entry.level], sdkLogLine(entry)));
-}
-
-function writeToProcess(level: LogLevel, line: string): void {
-  (level === "warn" || level === "error" ? process.stderr : process.stdout).write(`${line}\n`);
 }
